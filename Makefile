@@ -1,0 +1,55 @@
+# nkflows — run `make` for the list of targets.
+# Everything runs inside .venv, created from pinned versions (requirements.lock).
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+NKFLOWS := $(VENV)/bin/nkflows
+STAMPS := .build
+
+RAW_FILES := $(shell find data/raw -type f 2>/dev/null | LC_ALL=C sort)
+CODE_FILES := $(shell find analysis -type f \( -name '*.py' -o -name '*.html' -o -name '*.css' \) 2>/dev/null | LC_ALL=C sort)
+
+.PHONY: help setup data validate report test lab clean
+
+help: ## Show this list of targets
+	@echo "nkflows — North Korea's cross-border flows, sourced and modelled"
+	@echo
+	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed ## Create .venv from the pinned versions in requirements.lock
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)" || { echo "error: Python 3.11 is required (found $(PYTHON)); set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+data: $(STAMPS)/data ## Build data/processed/ from data/raw/ (checks hashes, parses, validates, harmonizes)
+
+$(STAMPS)/data: $(VENV)/.installed $(RAW_FILES) $(CODE_FILES)
+	$(NKFLOWS) build
+	@mkdir -p $(STAMPS) && touch $@
+
+validate: $(STAMPS)/data ## Validate every published table (pandera schemas + frictionless datapackage)
+	$(NKFLOWS) validate
+
+report: $(STAMPS)/report ## Build data, fit the models, draw the figures, write reports/report.html
+
+$(STAMPS)/report: $(STAMPS)/data
+	$(NKFLOWS) validate
+	$(NKFLOWS) report
+	@touch $@
+
+test: $(VENV)/.installed ## Run the whole test suite
+	$(PY) -m pytest -q
+
+lab: $(VENV)/.installed ## Start JupyterLab on notebooks/ (installs the lab extras first)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab]'
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean: ## Remove built artefacts (Parquet, reports, stamps); keeps the committed CSVs
+	rm -rf $(STAMPS) reports/figures reports/tables reports/report.html data/processed/*.parquet

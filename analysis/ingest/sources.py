@@ -1,0 +1,45 @@
+"""The sources registry: every ``sources*.csv`` under ``data/raw/<dataset>/``.
+
+A source may be listed in several datasets' registries (one article can report both
+trade and defection figures); the listings must then agree field for field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import IssueLog
+from ..provenance import raw_files
+from ..schemas import Sources
+from .common import load
+
+
+def source_files(raw: Path) -> list[Path]:
+    return [p for d in sorted(raw.iterdir()) if d.is_dir() for p in raw_files(d, "sources*.csv")]
+
+
+def ingest_sources(raw: Path, log: IssueLog) -> pl.DataFrame:
+    """All sources, one row per source_id, sorted by source_id."""
+    tables = [t for t in (load(p, Sources, log) for p in source_files(raw)) if t is not None]
+    first_seen: dict[str, tuple[tuple, str, int]] = {}
+    urls: dict[str, str] = {}
+    rows = []
+    for t in tables:
+        for i, row in enumerate(t.frame.iter_rows()):
+            sid = row[0]
+            if sid in first_seen:
+                prior, where, line = first_seen[sid]
+                if prior != row:
+                    log.add(t.name, t.lines[i], "source_id", f"source is listed again with different details (first at {where}, line {line}); listings must agree", sid)
+                continue
+            first_seen[sid] = (row, t.name, t.lines[i])
+            url = row[3]
+            if url in urls:
+                log.add(t.name, t.lines[i], "url", f"the same page is already listed as source {urls[url]!r}; one page, one source_id", url)
+            urls.setdefault(url, sid)
+            rows.append(row)
+    if not tables:
+        return pl.DataFrame()
+    return pl.DataFrame(rows, schema=tables[0].frame.schema, orient="row").sort("source_id")

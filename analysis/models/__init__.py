@@ -1,0 +1,1 @@
+"""Models: functions of published tables (pandas in, tidy pandas result tables out)."""

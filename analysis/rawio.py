@@ -1,0 +1,174 @@
+"""Read a raw CSV table strictly, with a declared column list.
+
+Benign variations are normalized: a UTF-8 byte-order mark, spaces around cells and
+header names, thousands separators in integer columns (``2,914`` -> 2914). Everything
+else that is off is reported as an :class:`~analysis.errors.Issue` naming the file, the
+line, the column and the rule: an empty or truncated file, a file that is not UTF-8,
+missing, unknown or duplicated columns, a row with the wrong number of fields, a
+required cell left empty, and a cell that does not parse as its column's type.
+
+Range, category and uniqueness rules are not checked here: they belong to the
+table's pandera schema (:mod:`analysis.schemas`), which :func:`validate_rows` applies
+and maps back to file lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+import pandera.polars as pa
+
+from .errors import DataError, Issue, IssueLog
+from .paths import display
+
+Kind = Literal["str", "int", "float", "date"]
+
+_POLARS = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "date": pl.Date}
+_INT = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)$")
+_FLOAT = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$|^[+-]?\.\d+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column of a raw table. ``required`` means an empty cell is an error."""
+
+    name: str
+    kind: Kind = "str"
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A parsed raw table: typed frame, and for each row the line it came from."""
+
+    path: Path
+    frame: pl.DataFrame
+    lines: list[int]
+
+    @property
+    def name(self) -> str:
+        return display(self.path)
+
+
+def _parse_cell(text: str, kind: Kind) -> object:
+    if kind == "str":
+        return text
+    if kind == "int":
+        if not _INT.match(text):
+            raise ValueError("must be a whole number")
+        return int(text.replace(",", ""))
+    if kind == "float":
+        if not _FLOAT.match(text):
+            raise ValueError("must be a number")
+        return float(text.replace(",", ""))
+    if kind == "date":
+        if not _DATE.match(text):
+            raise ValueError("must be an ISO 8601 date (YYYY-MM-DD)")
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"must be a real calendar date ({exc})") from None
+    raise AssertionError(f"unknown column kind {kind}")  # programming error, not input
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError([Issue(name, line, None, "file must be UTF-8 encoded", repr(data[exc.start:exc.start + 4]))]) from None
+
+
+def read_table(path: Path, columns: list[Column]) -> RawTable:
+    """Parse ``path`` against ``columns``; raise :class:`DataError` listing every problem."""
+    name = display(path)
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise DataError([Issue(name, None, None, "file is empty: a raw table needs a header and at least one row")])
+    text = _decode(data, name)
+    if "\x00" in text:
+        raise DataError([Issue(name, text[: text.index("\x00")].count("\n") + 1, None, "file contains NUL bytes: not a text CSV file")])
+    log = IssueLog()
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        header = [h.strip() for h in next(reader)]
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue  # blank line
+            rows.append((reader.line_num, record))
+    except csv.Error as exc:
+        raise DataError([Issue(name, reader.line_num, None, f"malformed CSV ({exc}); is the file truncated?")]) from None
+
+    declared = [c.name for c in columns]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            log.add(name, 1, h, "column appears twice in the header")
+        seen.add(h)
+    for c in declared:
+        if c not in header:
+            log.add(name, 1, c, f"required column is missing (expected columns: {', '.join(declared)})")
+    for h in header:
+        if h not in declared:
+            log.add(name, 1, h or "(blank)", f"unknown column (expected columns: {', '.join(declared)})")
+    log.raise_if_any()
+    if not rows:
+        raise DataError([Issue(name, None, None, "file has a header but no data rows")])
+
+    position = {h: i for i, h in enumerate(header)}
+    values: dict[str, list[object]] = {c.name: [] for c in columns}
+    lines: list[int] = []
+    for line, record in rows:
+        if len(record) != len(header):
+            log.add(name, line, None, f"row has {len(record)} fields but the header has {len(header)}; is the file truncated or a comma unquoted?")
+            continue
+        lines.append(line)
+        for col in columns:
+            cell = record[position[col.name]].strip()
+            if cell == "":
+                if col.required:
+                    log.add(name, line, col.name, "value is required")
+                values[col.name].append(None)
+                continue
+            try:
+                values[col.name].append(_parse_cell(cell, col.kind))
+            except ValueError as exc:
+                log.add(name, line, col.name, str(exc), cell)
+                values[col.name].append(None)
+    log.raise_if_any()
+    frame = pl.DataFrame(values, schema={c.name: _POLARS[c.kind] for c in columns}, strict=True)
+    return RawTable(Path(path), frame, lines)
+
+
+def validate_rows(table: RawTable, model: type[pa.DataFrameModel], log: IssueLog) -> None:
+    """Apply a pandera model to a raw table and log each failure at its file line."""
+    try:
+        model.validate(table.frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        log.extend(schema_issues(exc, table.name, table.lines))
+
+
+def schema_issues(exc: "pa.errors.SchemaErrors", name: str, lines: list[int] | None) -> list[Issue]:
+    """Turn pandera's failure cases into issues; ``lines`` maps row index to file line."""
+    issues = []
+    for case in exc.failure_cases.iter_rows(named=True):
+        index = case.get("index")
+        line = None
+        if index is not None:
+            line = lines[index] if lines is not None else index + 2
+        column = case.get("column")
+        rule = f"breaks schema rule {case.get('check')}"
+        if case.get("schema_context") == "DataFrameSchema":
+            rule = f"breaks table rule {case.get('check')}"
+            column = None
+        issues.append(Issue(name, line, column, rule, case.get("failure_case")))
+    return issues

@@ -1,0 +1,175 @@
+"""One pandera ``DataFrameModel`` per table: the raw observation tables and the published ones.
+
+These models are the single statement of each table's contract: column names, dtypes,
+nullability, ranges, allowed categories and unique keys. The data package descriptor
+(:mod:`analysis.datapackage`) is generated from them, so the two cannot drift apart.
+Published tables extend the raw observation models they are built from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import pandera.polars as pa
+
+SOURCE_ID = r"^[a-z0-9][a-z0-9-]*$"
+PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+ISO3_LIST = r"^[A-Z]{3}(;[A-Z]{3})*$"
+
+SOURCE_KINDS = ["official", "news", "research", "secondary"]
+SEXES = ["male", "female", "all"]
+ARRIVAL_FREQS = ["A", "H", "Q", "M", "P"]
+STATUSES = ["provisional", "final", "revised"]
+EVENT_CATEGORIES = [
+    "sanction_un", "sanction_unilateral", "border_control", "defection_high_profile",
+    "labor_policy", "repatriation", "leadership", "other",
+]
+DATE_PRECISIONS = ["day", "month", "year"]
+EVENT_SOURCE_ROLES = ["primary", "public_date", "corroborating", "alternate_disagreeing"]
+CONFLICT_TYPES = ["sources_disagree", "sum_mismatch", "cumulative_mismatch"]
+
+
+class _Strict:
+    strict = True
+    ordered = True  # published CSV columns come in the model's field order
+    coerce = False
+
+
+# --------------------------------------------------------------------------- sources
+class Sources(pa.DataFrameModel):
+    """Every document a figure or event in the dataset was read from."""
+
+    source_id: str = pa.Field(str_matches=SOURCE_ID, unique=True, description="Stable identifier of the source document, cited by every row that uses it.")
+    publisher: str = pa.Field(str_length={"min_value": 1}, description="Outlet or body that published the document.")
+    title: str = pa.Field(str_length={"min_value": 1}, description="Title of the document as published (or a short description where it has none).")
+    url: str = pa.Field(str_matches=r"^https?://\S+$", description="Address of the document.")
+    published: Optional[str] = pa.Field(nullable=True, str_matches=PARTIAL_DATE, description="Publication date, ISO 8601 at the precision known (YYYY, YYYY-MM or YYYY-MM-DD); empty where the document does not show it.")
+    accessed: dt.date = pa.Field(description="Date the document was read.")
+    kind: str = pa.Field(isin=SOURCE_KINDS, description="official (government statistics, releases, reports to the UN), news (a report citing an agency), research (think tank, academic, NGO, UN Panel of Experts), secondary (compilations without own reporting). Sets the precedence rule.")
+    language: str = pa.Field(str_matches=r"^[a-z]{2}$", description="ISO 639-1 code of the document's language.")
+
+    class Config(_Strict):
+        name = "sources"
+        unique = ["source_id"]
+
+
+# ------------------------------------------------------------------ defector arrivals
+class DefectorArrivalObservations(pa.DataFrameModel):
+    """Raw table: one row per published figure of defector arrivals in South Korea, per source."""
+
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from (see sources).")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day covered; empty for the open-ended pooled row of all arrivals up to a date.")
+    period_end: dt.date = pa.Field(ge=dt.date(1950, 1, 1), le=dt.date(2026, 12, 31), description="Last day covered.")
+    freq: str = pa.Field(isin=ARRIVAL_FREQS, description="A calendar year, H half-year, Q quarter, M month, P any other span (pooled years, year to date).")
+    sex: str = pa.Field(isin=SEXES, description="male, female or all.")
+    arrivals: int = pa.Field(ge=0, le=100_000, description="Defectors who arrived in South Korea in the period (persons).")
+    status: str = pa.Field(isin=STATUSES, description="provisional (labelled preliminary, or reported before the period ended), final, or revised (the source corrects an earlier figure).")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed in the source.")
+    note: Optional[str] = pa.Field(nullable=True, description="Remarks on the figure.")
+
+    class Config(_Strict):
+        name = "defector_arrival_observations"
+        unique = ["source_id", "freq", "period_start", "period_end", "sex"]
+
+
+class DefectorArrivals(DefectorArrivalObservations):
+    """Published: every figure x source, with the preferred one flagged."""
+
+    preferred: bool = pa.Field(description="True for the figure the precedence rule chose for its period and sex.")
+
+    class Config(_Strict):
+        name = "defector_arrivals"
+        unique = ["source_id", "freq", "period_start", "period_end", "sex"]
+
+
+class DefectorCumulativeObservations(pa.DataFrameModel):
+    """Raw table: running totals of arrivals since records began, as reported on given dates."""
+
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from.")
+    as_of: dt.date = pa.Field(ge=dt.date(1990, 1, 1), le=dt.date(2026, 12, 31), description="Date the running total refers to.")
+    sex: str = pa.Field(isin=SEXES, description="male, female or all.")
+    cumulative: int = pa.Field(ge=0, le=1_000_000, description="Defectors arrived since records began, up to as_of (persons).")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed in the source.")
+    note: Optional[str] = pa.Field(nullable=True, description="Remarks on the figure.")
+
+    class Config(_Strict):
+        name = "defector_cumulative_observations"
+        unique = ["source_id", "as_of", "sex"]
+
+
+class DefectorCumulative(DefectorCumulativeObservations):
+    """Published: reported running totals, each set beside the running total of the preferred series."""
+
+    computed: Optional[int] = pa.Field(nullable=True, ge=0, description="Running total of the preferred series up to as_of; empty where the series has a gap.")
+    difference: Optional[int] = pa.Field(nullable=True, description="cumulative minus computed (persons).")
+
+    class Config(_Strict):
+        name = "defector_cumulative"
+        unique = ["source_id", "as_of", "sex"]
+
+
+class DefectorArrivalsAnnual(pa.DataFrameModel):
+    """Published: the preferred annual series, one row per single calendar year."""
+
+    year: int = pa.Field(ge=1950, le=2026, unique=True, description="Calendar year of arrival.")
+    male: Optional[int] = pa.Field(nullable=True, ge=0, description="Male arrivals (persons); empty where no source splits the year by sex.")
+    female: Optional[int] = pa.Field(nullable=True, ge=0, description="Female arrivals (persons).")
+    total: int = pa.Field(ge=0, description="All arrivals (persons).")
+    female_share: Optional[float] = pa.Field(nullable=True, ge=0.0, le=1.0, description="female / total, rounded to 4 decimals.")
+    status: str = pa.Field(isin=STATUSES, description="Status of the chosen figure.")
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source of the chosen figures.")
+
+    class Config(_Strict):
+        name = "defector_arrivals_annual"
+        unique = ["year"]
+
+
+# ------------------------------------------------------------------------------ events
+class Events(pa.DataFrameModel):
+    """Published: dated events that shape the flows (sanctions, border controls, defections...)."""
+
+    event_id: str = pa.Field(str_matches=SOURCE_ID, unique=True, description="Stable identifier; models refer to events by this id, never by date.")
+    date: dt.date = pa.Field(ge=dt.date(1990, 1, 1), le=dt.date(2026, 12, 31), description="Date the event happened (first day of the month or year at lower precision).")
+    date_precision: str = pa.Field(isin=DATE_PRECISIONS, description="day, month or year.")
+    public_date: Optional[dt.date] = pa.Field(nullable=True, description="Date the event became public, where it differs from date (later for a defection revealed afterwards, earlier for a measure announced before it takes effect).")
+    category: str = pa.Field(isin=EVENT_CATEGORIES, description="Kind of event.")
+    countries: str = pa.Field(str_matches=ISO3_LIST, description="ISO 3166 alpha-3 codes of the countries involved, separated by ';'.")
+    title: str = pa.Field(str_length={"min_value": 1, "max_value": 120}, description="Short title.")
+    description: str = pa.Field(str_length={"min_value": 1, "max_value": 400}, description="One sentence on what happened and why it matters for the flows.")
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the date was read from.")
+
+    class Config(_Strict):
+        name = "events"
+        unique = ["event_id"]
+
+
+class EventSources(pa.DataFrameModel):
+    """Published: for each event, the pages that date it, with the date as printed there."""
+
+    event_id: str = pa.Field(str_matches=SOURCE_ID, description="Event (see events).")
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Page that gives the date.")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The date (or the words that fix it) exactly as printed on the page.")
+    role: str = pa.Field(isin=EVENT_SOURCE_ROLES, description="primary (the source of the events row), public_date (the page that dates when the event became public), corroborating (gives the same date), alternate_disagreeing (gives another date; kept so the disagreement is visible).")
+
+    class Config(_Strict):
+        name = "event_sources"
+        unique = ["event_id", "source_id"]
+
+
+# --------------------------------------------------------------------------- conflicts
+class Conflicts(pa.DataFrameModel):
+    """Published: every figure that sources report differently, and every documented check miss."""
+
+    table: str = pa.Field(description="Published table the figure belongs to.")
+    key: str = pa.Field(description="The figure's key within that table, as name=value pairs separated by ';'.")
+    conflict_type: str = pa.Field(isin=CONFLICT_TYPES, description="sources_disagree, sum_mismatch (parts do not add up to the whole) or cumulative_mismatch.")
+    values: str = pa.Field(description="The differing values, separated by ';', in the order of source_ids.")
+    source_ids: str = pa.Field(description="Sources of the values, separated by ';'.")
+    chosen: Optional[str] = pa.Field(nullable=True, description="The value the published series uses.")
+    chosen_source_id: Optional[str] = pa.Field(nullable=True, description="Source of the chosen value.")
+    rule: str = pa.Field(description="The written rule that chose it, or the documented explanation of the miss.")
+
+    class Config(_Strict):
+        name = "conflicts"
+        unique = ["table", "key", "conflict_type"]
