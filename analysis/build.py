@@ -20,6 +20,7 @@ from .errors import IssueLog
 from .ingest.defectors import ingest_defectors
 from .ingest.events import ingest_event_sources, ingest_events
 from .ingest.sources import ingest_sources
+from .ingest.trade import ingest_trade
 from .paths import PROCESSED, RAW, display
 from .provenance import orphan_issue
 from .publish import csv_bytes, parquet_bytes, validate_published, write_tables
@@ -53,10 +54,11 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     sources = ingest_sources(raw, log)
     known = set(sources["source_id"].to_list()) if not sources.is_empty() else set()
 
-    step(2, "reading defector arrivals and events")
+    step(2, "reading defector arrivals, trade figures and events")
     defectors = ingest_defectors(raw, known, log)
     events = ingest_events(raw, known, log)
     event_sources = ingest_event_sources(raw, events, known, log)
+    trade = ingest_trade(raw, known, log)
     log.raise_if_any()
 
     step(3, "choosing preferred figures, listing conflicts, checking sums and running totals")
@@ -76,6 +78,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "defector_arrivals": _sorted(flagged, ["period_end", "period_start", "freq", "sex", "source_id"]),
         "defector_arrivals_annual": annual,
         "defector_cumulative": _sorted(cumulative, ["as_of", "sex", "source_id"]),
+        "trade_flows": _sorted(trade, ["reporter", "partner", "commodity", "freq", "period_start", "period_end", "flow", "agency", "currency", "source_id"]),
         "events": events,
         "event_sources": event_sources,
         "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key"]),

@@ -13,7 +13,7 @@ import pandera.polars as pa
 
 from . import __version__
 from .schemas import (
-    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, Sources,
+    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, Sources, TradeFlows,
 )
 
 #: Published tables, in the order the package lists them.
@@ -22,6 +22,7 @@ PUBLISHED: dict[str, type[pa.DataFrameModel]] = {
     "defector_arrivals": DefectorArrivals,
     "defector_arrivals_annual": DefectorArrivalsAnnual,
     "defector_cumulative": DefectorCumulative,
+    "trade_flows": TradeFlows,
     "events": Events,
     "event_sources": EventSources,
     "conflicts": Conflicts,

@@ -125,6 +125,46 @@ class DefectorArrivalsAnnual(pa.DataFrameModel):
         unique = ["year"]
 
 
+# ------------------------------------------------------------------------------- trade
+TRADE_FREQS = ["A", "M", "YTD"]
+TRADE_FLOWS = ["export", "import", "total"]
+TRADE_AGENCIES = ["GACC", "KOTRA", "MOU", "KITA", "ITC", "MOFCOM", "KOSTAT", "ROSSTAT", "FCS", "ROSSTAT/FCS", "COMTRADE", "OTHER"]
+CURRENCIES = ["USD", "CNY", "RUB", "KRW", "EUR"]
+COMMODITY = r"^(TOTAL|\d{2,6}(\+\d{2,6})*)$"
+ISO3 = r"^[A-Z]{3}$"
+
+
+class TradeFlowObservations(pa.DataFrameModel):
+    """Raw table: one row per published trade figure per source."""
+
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from (see sources).")
+    period_start: dt.date = pa.Field(ge=dt.date(1950, 1, 1), le=dt.date(2026, 12, 31), description="First day covered.")
+    period_end: dt.date = pa.Field(ge=dt.date(1950, 1, 1), le=dt.date(2026, 12, 31), description="Last day covered.")
+    freq: str = pa.Field(isin=TRADE_FREQS, description="A calendar year, M calendar month, YTD cumulative from January 1 to period_end.")
+    reporter: str = pa.Field(str_matches=ISO3, description="ISO 3166 alpha-3 of the reporting country (whose statistics these are); PRK for KOTRA's estimates of North Korea's trade.")
+    partner: str = pa.Field(str_matches=ISO3, description="ISO 3166 alpha-3 of the partner; WLD for the world.")
+    flow: str = pa.Field(isin=TRADE_FLOWS, description="export, import or total, from the reporter's point of view.")
+    commodity: str = pa.Field(str_matches=COMMODITY, description="TOTAL, or an HS code (chapter, heading or subheading; '61+62' for a combined figure).")
+    value: float = pa.Field(ge=0, description="Value in units of currency (not thousands or millions).")
+    currency: str = pa.Field(isin=CURRENCIES, description="ISO 4217 currency of value; never converted.")
+    agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the figure is: GACC China customs, KOTRA (its estimates of North Korea's trade), MOU ROK Ministry of Unification, KITA Korea International Trade Association, ITC International Trade Centre, MOFCOM China's commerce ministry, KOSTAT Statistics Korea, ROSSTAT/FCS Russian statistics or customs where the source does not say which, COMTRADE UN Comtrade.")
+    status: str = pa.Field(isin=STATUSES, description="provisional, final or revised.")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed in the source.")
+    note: Optional[str] = pa.Field(nullable=True, description="Remarks on the figure.")
+
+    class Config(_Strict):
+        name = "trade_flow_observations"
+        unique = ["source_id", "freq", "period_start", "period_end", "reporter", "partner", "flow", "commodity", "currency", "agency"]
+
+
+class TradeFlows(TradeFlowObservations):
+    """Published: every trade figure x source, as reported (no conversion, no choice yet)."""
+
+    class Config(_Strict):
+        name = "trade_flows"
+        unique = ["source_id", "freq", "period_start", "period_end", "reporter", "partner", "flow", "commodity", "currency", "agency"]
+
+
 # ------------------------------------------------------------------------------ events
 class Events(pa.DataFrameModel):
     """Published: dated events that shape the flows (sanctions, border controls, defections...)."""

@@ -111,8 +111,11 @@ def fit_female_share(annual: pd.DataFrame, first_year: int = FIRST_YEAR) -> dict
         raise ValueError("fewer than 5 years with a sex split; cannot fit the female-share trend")
     years = data["year"].astype(int).to_numpy()
     X = sm.add_constant(pd.DataFrame({"trend": (years - first_year).astype(float)}, index=years))
-    endog = np.column_stack([data["female"].to_numpy(float), data["male"].to_numpy(float)])
-    res = sm.GLM(endog, X, family=sm.families.Binomial()).fit(scale="X2")
+    # Proportions weighted by the number of arrivals. (With the two-column successes/failures
+    # form, statsmodels 0.15 computes the Pearson scale on unweighted proportions, which
+    # understates it about a hundredfold here; the weighted form gives the textbook X2/df.)
+    share = (data["female"] / data["total"]).to_numpy(float)
+    res = sm.GLM(share, X, family=sm.families.Binomial(), var_weights=data["total"].to_numpy(float)).fit(scale="X2")
     ci = res.conf_int(alpha=0.05)
     n = len(data)
     terms = pd.DataFrame([{

@@ -1,0 +1,1 @@
+"""Figures: each function takes published or result tables and returns a matplotlib Figure."""

@@ -1,0 +1,84 @@
+"""The house style, in one place: colours, fonts, the source line, event markers, saving."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+COLORS = {"female": "#b2182b", "male": "#2166ac", "all": "#333333", "model": "#4d4d4d", "band": "#bdbdbd", "event": "#7f7f7f"}
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#e0e0e0",
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "svg.hashsalt": "nkflows",
+    "svg.fonttype": "path",
+}
+
+
+plt.rcParams.update(RC)
+
+
+def figure(width: float = 8.0, height: float = 4.8):
+    fig, ax = plt.subplots(figsize=(width, height))
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.86, bottom=0.17)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def title(ax, text: str) -> None:
+    """The finding, as the figure's title (wrapped to two lines at most)."""
+    ax.set_title("\n".join(textwrap.wrap(text, 70)[:2]), loc="left")
+
+
+def source_line(fig, text: str) -> None:
+    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(f"Source: {text}", 150)), fontsize=7.5, color="#555555", ha="left", va="bottom")
+
+
+def mark_events(ax, events: pd.DataFrame, event_ids: list[str], *, x_as_year: bool = True) -> None:
+    """Dashed vertical lines at the given events, labelled with their titles (from the events table)."""
+    y0, y1 = ax.get_ylim()
+    x0, x1 = ax.get_xlim()
+    for i, event_id in enumerate(event_ids):
+        row = events.loc[events["event_id"] == event_id]
+        if row.empty:
+            continue
+        date = pd.Timestamp(row["date"].iloc[0])
+        x = date.year + (date.dayofyear - 1) / 365.25 if x_as_year else date
+        ax.axvline(x, color=COLORS["event"], linestyle="--", linewidth=0.9)
+        label = "\n".join(textwrap.wrap(f"{row['title'].iloc[0]} ({date:%b %Y})", 24)[:3])
+        right_half = (x - x0) / (x1 - x0) > 0.6 if x_as_year else False
+        ax.text(x, y1 - (y1 - y0) * (0.02 + 0.13 * i), (label + " ") if right_half else (" " + label),
+                fontsize=7.5, color="#444444", va="top", ha="right" if right_half else "left")
+
+
+def save(fig, directory: Path, stem: str) -> dict[str, Path]:
+    """Write SVG and PNG (deterministic: no timestamps in metadata); return their paths."""
+    from ..publish import write_atomic
+
+    directory.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for fmt, meta in (("svg", {"Date": None, "Creator": "nkflows"}), ("png", {"Software": "nkflows"})):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, metadata=meta)
+        path = directory / f"{stem}.{fmt}"
+        write_atomic(path, buf.getvalue())
+        out[fmt] = path
+    plt.close(fig)
+    return out

@@ -1,0 +1,47 @@
+"""Trade figures as published: ``data/raw/trade/flows*.csv``, one row per figure per source.
+
+Row rules beyond the schema: A and M periods are whole calendar years and months; a YTD
+period runs from January 1 to the end of a month of the same year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import IssueLog
+from ..provenance import raw_files
+from ..rawio import RawTable
+from ..schemas import TradeFlowObservations
+from .common import check_source_links, concat, load
+from .defectors import span_matches_freq
+
+
+def period_ok(start: dt.date, end: dt.date, freq: str) -> bool:
+    if freq in ("A", "M"):
+        return span_matches_freq(start, end, freq)
+    # YTD: January 1 to the last day of a month, same year
+    return (start.month, start.day) == (1, 1) and end.year == start.year and span_matches_freq(dt.date(end.year, end.month, 1), end, "M")
+
+
+def check_periods(table: RawTable, log: IssueLog) -> None:
+    for i, (start, end, freq) in enumerate(table.frame.select("period_start", "period_end", "freq").iter_rows()):
+        if None in (start, end, freq):
+            continue
+        if not period_ok(start, end, freq):
+            log.add(table.name, table.lines[i], "period_end",
+                    f"period {start}..{end} does not fit freq {freq} (A whole year, M whole month, YTD January 1 to a month end)", end)
+
+
+def ingest_trade(raw: Path, known_sources: set[str], log: IssueLog) -> pl.DataFrame:
+    tables = []
+    for path in raw_files(raw / "trade", "flows*.csv"):
+        table = load(path, TradeFlowObservations, log)
+        if table is None:
+            continue
+        check_source_links(table, known_sources, log)
+        check_periods(table, log)
+        tables.append(table)
+    return concat(tables)

@@ -1,0 +1,97 @@
+"""Sentences for the report, generated from published and result tables (no typed numbers)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def n(x: float) -> str:
+    return f"{int(round(x)):,}"
+
+
+def pct_change(rr: float) -> str:
+    change = (rr - 1) * 100
+    return f"{abs(change):.0f}% {'lower' if change < 0 else 'higher'}"
+
+
+def p_value(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def ratio(row: pd.Series) -> str:
+    return f"rate ratio {row['rate_ratio']:.2f}, 95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}"
+
+
+def arrivals_summary(annual: pd.DataFrame) -> dict[str, str]:
+    peak = annual.loc[annual["total"].idxmax()]
+    last = annual.iloc[-1]
+    # the unbroken run of years with a sex split that ends in the latest year
+    years = annual.loc[annual["male"].notna(), "year"].astype(int).tolist()
+    start = years[-1]
+    while start - 1 in years:
+        start -= 1
+    split = annual.loc[annual["year"] >= start]
+    first_split = split.iloc[0]
+    return {
+        "peak": f"Arrivals peaked in {int(peak['year'])} at {n(peak['total'])} people; in {int(last['year'])} they were {n(last['total'])}.",
+        "coverage": (
+            f"The preferred annual series has a sex split for every year from {int(first_split['year'])} to {int(split.iloc[-1]['year'])}: "
+            f"{n(split['total'].sum())} arrivals, {n(split['female'].sum())} of them women."
+        ),
+        "first_year": str(int(first_split["year"])),
+        "last_year": str(int(last["year"])),
+        "peak_year": str(int(peak["year"])),
+    }
+
+
+def count_model_reading(terms: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
+    t = terms.set_index("term")
+    succ, closure, trend = t.loc["step:kim-jong-il-death"], t.loc["step:border-closure-2020"], t.loc["trend"]
+    date = lambda eid: pd.Timestamp(events.loc[events["event_id"] == eid, "date"].iloc[0]).strftime("%d %B %Y")  # noqa: E731
+    return {
+        "succession": (
+            f"After Kim Jong Il's death ({date('kim-jong-il-death')}) and Kim Jong Un's succession, arrivals ran "
+            f"{pct_change(succ['rate_ratio'])} than the pre-existing trend implies ({ratio(succ)})."
+        ),
+        "closure": (
+            f"From the border closure ({date('border-closure-2020')}) on, arrivals ran {pct_change(closure['rate_ratio'])} "
+            f"than the model without the closure implies ({ratio(closure)})."
+        ),
+        "trend": f"The underlying trend is a rate ratio of {trend['rate_ratio']:.3f} per year (95% CI {trend['ci_low']:.3f} to {trend['ci_high']:.3f}).",
+        "fit": (
+            f"Negative binomial (NB2) regression on N = {int(t['n'].iloc[0])} years ({int(t['first_year'].iloc[0])}-{int(t['last_year'].iloc[0])}); "
+            f"estimated dispersion alpha = {t.loc['alpha', 'coef']:.3f}; a Poisson fit of the same design has Pearson dispersion "
+            f"{t['poisson_pearson_dispersion'].iloc[0]:.1f}, far above 1, which is why the negative binomial is used."
+        ),
+        "caveat": t["caveat"].iloc[0],
+    }
+
+
+def share_reading(annual: pd.DataFrame, share: pd.DataFrame) -> dict[str, str]:
+    row = share.iloc[0]
+    data = annual.loc[annual["female_share"].notna() & (annual["year"] >= row["first_year"])]
+    hi = data.loc[data["female_share"].idxmax()]
+    lo = data.loc[data["female_share"].idxmin()]
+    direction = "rose" if row["odds_ratio"] > 1 else "fell"
+    return {
+        "share": (
+            f"Women were {data.iloc[0]['female_share'] * 100:.0f}% of arrivals in {int(data.iloc[0]['year'])} and "
+            f"{data.iloc[-1]['female_share'] * 100:.0f}% in {int(data.iloc[-1]['year'])}; the highest share was "
+            f"{hi['female_share'] * 100:.0f}% ({int(hi['year'])}) and the lowest {lo['female_share'] * 100:.0f}% ({int(lo['year'])})."
+        ),
+        "trend": (
+            f"Over {int(row['n'])} years the odds that an arrival is a woman {direction} by a factor of {row['odds_ratio']:.3f} a year "
+            f"(95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}); {row['caveat']}"
+        ),
+    }
+
+
+def provenance_summary(tables: dict[str, pd.DataFrame]) -> str:
+    arr, src, conf = tables["defector_arrivals"], tables["sources"], tables["conflicts"]
+    used = arr["source_id"].nunique()
+    return (
+        f"The defector series rests on {n(len(arr))} published figures from {n(used)} sources "
+        f"({n((src['kind'] == 'official').sum())} official documents in the whole registry of {n(len(src))}); "
+        f"{n((conf['conflict_type'] == 'sources_disagree').sum())} figures are reported differently by different sources, "
+        f"and every one of them is listed below with the value chosen and the rule that chose it."
+    )
