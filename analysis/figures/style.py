@@ -60,7 +60,7 @@ def mark_events(ax, events: pd.DataFrame, event_ids: list[str], *, x_as_year: bo
         if row.empty:
             continue
         date = pd.Timestamp(row["date"].iloc[0])
-        x = date.year + (date.dayofyear - 1) / 365.25 if x_as_year else date
+        x = date.year + (date.day_of_year - 1) / 365.25 if x_as_year else date
         ax.axvline(x, color=COLORS["event"], linestyle="--", linewidth=0.9)
         label = "\n".join(textwrap.wrap(f"{row['title'].iloc[0]} ({date:%b %Y})", 24)[:3])
         right_half = (x - x0) / (x1 - x0) > 0.6 if x_as_year else False

@@ -1,0 +1,52 @@
+"""Shared fixtures: one in-process build of the real raw data, and throwaway copies of data/raw."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.build import build
+from analysis.paths import PROCESSED, RAW
+from analysis.provenance import sha256, sidecar_path
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The published tables of one build of data/raw, written to a temporary folder."""
+    out = tmp_path_factory.mktemp("processed")
+    result = build(RAW, out)
+    return result, out
+
+
+@pytest.fixture
+def raw_copy(tmp_path) -> Path:
+    dst = tmp_path / "raw"
+    shutil.copytree(RAW, dst)
+    return dst
+
+
+@pytest.fixture
+def processed_copy(tmp_path) -> Path:
+    dst = tmp_path / "processed"
+    shutil.copytree(PROCESSED, dst)
+    return dst
+
+
+def rewrite(path: Path, text: str | bytes, *, update_sidecar: bool = True) -> None:
+    """Replace a raw file's content; by default re-record its hash so that the rule under test, not the hash check, fires."""
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    if update_sidecar:
+        side = sidecar_path(path)
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        meta["sha256"] = sha256(path)
+        side.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}

@@ -1,0 +1,68 @@
+"""The report, the CLI and the Makefile as a user meets them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analysis import cli
+from analysis.paths import ROOT
+from analysis.report.build import build_report, load_tables, render, run_models
+
+
+@pytest.fixture(scope="module")
+def report(built, tmp_path_factory):
+    _, processed = built
+    out = tmp_path_factory.mktemp("reports")
+    path = build_report(processed, out)
+    return path, out
+
+
+def test_report_is_self_contained_and_complete(report):
+    path, out = report
+    html = path.read_text(encoding="utf-8")
+    assert html.count('<img src="data:image/png;base64,') == 2
+    assert not re.search(r'<(img|script|link)[^>]+(src|href)="(?!data:)(?!https?://)', html)
+    for section in ("Key findings", "Defectors arriving in South Korea", "Methods", "Data appendix", "Conflicts between sources", "Sources"):
+        assert section in html
+    assert "Arrivals peaked in 2009 at 2,914 people; in 2025 they were 223." in html
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "defector_arrivals_by_sex.png", "defector_arrivals_by_sex.svg", "defector_female_share.png", "defector_female_share.svg"]
+    terms = pl.read_csv(out / "tables" / "defector_count_model.csv")
+    rr = terms.filter(pl.col("term") == "step:border-closure-2020")["rate_ratio"].item()
+    assert f"rate ratio {rr:.2f}" in html
+
+
+def test_text_follows_the_data(built):
+    """Change an input table and the generated text changes with it: no number is typed."""
+    _, processed = built
+    tables = load_tables(processed)
+    annual = tables["defector_arrivals_annual"]
+    annual.loc[annual["year"] == 2025, ["total", "female"]] = [300, 275]
+    annual.loc[annual["year"] == 2025, "female_share"] = 275 / 300
+    html = render(tables, run_models(tables), {k: {"src": "data:,", "alt": "", "title": "", "svg": "", "png": ""} for k in ("defector_arrivals_by_sex", "defector_female_share")})
+    assert "in 2025 they were 300." in html
+    assert "in 2025 they were 223." not in html
+
+
+def test_cli_help_and_sources(built, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert all(cmd in out for cmd in ("build", "validate", "report", "sources"))
+    _, processed = built
+    assert cli.main(["sources", "--processed", str(processed), "--search", "unification", "--kind", "official"]) == 0
+    assert "Ministry of Unification" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_lists_its_targets():
+    out = subprocess.run(["make", "-s", "-C", str(ROOT)], capture_output=True, text=True, check=True).stdout
+    for target in ("setup", "data", "validate", "report", "test", "lab", "clean"):
+        assert f"make {target}" in out
