@@ -14,7 +14,7 @@ from typing import Callable
 
 import polars as pl
 
-from . import harmonize
+from . import harmonize, harmonize_trade
 from .datapackage import PUBLISHED, render as render_datapackage
 from .errors import IssueLog
 from .ingest.defectors import ingest_defectors
@@ -58,7 +58,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     defectors = ingest_defectors(raw, known, log)
     events = ingest_events(raw, known, log)
     event_sources = ingest_event_sources(raw, events, known, log)
-    trade = ingest_trade(raw, known, log)
+    trade, trade_disc = ingest_trade(raw, known, log)
     log.raise_if_any()
 
     step(3, "choosing preferred figures, listing conflicts, checking sums and running totals")
@@ -71,6 +71,15 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     conflicts.append(harmonize.check_subannual_sums(flagged, annual, defectors.discrepancies, log))
     cumulative, cum_conflicts = harmonize.check_cumulative(flagged, defectors.cumulative, defectors.discrepancies, log)
     conflicts.append(cum_conflicts)
+    trade_flagged = harmonize_trade.choose_preferred(trade, sources)
+    trade_annual = harmonize_trade.annual_table(trade_flagged)
+    trade_monthly, month_conflicts = harmonize_trade.monthly_table(trade_flagged)
+    conflicts += [
+        harmonize_trade.trade_conflicts(trade_flagged),
+        harmonize_trade.check_flow_sums(trade, trade_disc, log),
+        month_conflicts,
+        harmonize_trade.check_months_against_year(trade_monthly, trade_annual),
+    ]
     log.raise_if_any()
 
     tables = {
@@ -78,7 +87,9 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "defector_arrivals": _sorted(flagged, ["period_end", "period_start", "freq", "sex", "source_id"]),
         "defector_arrivals_annual": annual,
         "defector_cumulative": _sorted(cumulative, ["as_of", "sex", "source_id"]),
-        "trade_flows": _sorted(trade, ["reporter", "partner", "commodity", "freq", "period_start", "period_end", "flow", "agency", "currency", "source_id"]),
+        "trade_flows": _sorted(trade_flagged, ["reporter", "partner", "commodity", "freq", "period_start", "period_end", "flow", "agency", "currency", "source_id"]),
+        "trade_annual": trade_annual,
+        "trade_monthly": trade_monthly,
         "events": events,
         "event_sources": event_sources,
         "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key"]),

@@ -13,7 +13,7 @@ import pandera.polars as pa
 
 from . import __version__
 from .schemas import (
-    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, Sources, TradeFlows,
+    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, Sources, TradeAnnual, TradeFlows, TradeMonthly,
 )
 
 #: Published tables, in the order the package lists them.
@@ -23,6 +23,8 @@ PUBLISHED: dict[str, type[pa.DataFrameModel]] = {
     "defector_arrivals_annual": DefectorArrivalsAnnual,
     "defector_cumulative": DefectorCumulative,
     "trade_flows": TradeFlows,
+    "trade_annual": TradeAnnual,
+    "trade_monthly": TradeMonthly,
     "events": Events,
     "event_sources": EventSources,
     "conflicts": Conflicts,

@@ -34,6 +34,13 @@ PERIOD = ["freq", "period_start", "period_end"]
 _STATUS_RANK = {"final": 0, "revised": 0, "provisional": 1}
 
 
+def fmt_value(v) -> str:
+    """A figure as text: whole numbers without a decimal point."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def _fmt_key(row: dict, cols: list[str]) -> str:
     return ";".join(f"{c}={'' if row[c] is None else row[c]}" for c in cols)
 
@@ -121,9 +128,9 @@ def find_conflicts(flagged: pl.DataFrame, table: str, key: list[str], value: str
             "table": table,
             "key": _fmt_key(rec, key),
             "conflict_type": "sources_disagree",
-            "values": ";".join(str(v) for v in group[value].to_list()),
+            "values": ";".join(fmt_value(v) for v in group[value].to_list()),
             "source_ids": ";".join(group["source_id"].to_list()),
-            "chosen": str(chosen[value][0]) if chosen.height else None,
+            "chosen": fmt_value(chosen[value][0]) if chosen.height else None,
             "chosen_source_id": chosen["source_id"][0] if chosen.height else None,
             "rule": PRECEDENCE,
         })

@@ -158,11 +158,51 @@ class TradeFlowObservations(pa.DataFrameModel):
 
 
 class TradeFlows(TradeFlowObservations):
-    """Published: every trade figure x source, as reported (no conversion, no choice yet)."""
+    """Published: every trade figure x source, as reported (never converted), with the preferred one flagged."""
+
+    preferred: bool = pa.Field(description="True for the figures of the source the precedence rule chose for this series and period.")
 
     class Config(_Strict):
         name = "trade_flows"
         unique = ["source_id", "freq", "period_start", "period_end", "reporter", "partner", "flow", "commodity", "currency", "agency"]
+
+
+class TradeAnnual(pa.DataFrameModel):
+    """Published: the preferred annual series in US dollars, one row per year, reporter, partner and agency (agencies are never mixed)."""
+
+    year: int = pa.Field(ge=1950, le=2026, description="Calendar year.")
+    reporter: str = pa.Field(str_matches=ISO3, description="Reporting country (CHN for China's customs; PRK for KOTRA's estimates of North Korea's trade).")
+    partner: str = pa.Field(str_matches=ISO3, description="Partner country; WLD for the world.")
+    agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the series is.")
+    exports_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Reporter's exports to the partner (US dollars).")
+    imports_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Reporter's imports from the partner (US dollars).")
+    total_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Total trade (US dollars).")
+    total_derived: bool = pa.Field(description="True where the source gave exports and imports but no total, and total_usd is their sum.")
+    status: str = pa.Field(isin=STATUSES, description="Status of the chosen figures.")
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source of the chosen figures.")
+
+    class Config(_Strict):
+        name = "trade_annual"
+        unique = ["year", "reporter", "partner", "agency"]
+
+
+class TradeMonthly(pa.DataFrameModel):
+    """Published: the preferred monthly series in US dollars; each month reported directly or derived from consecutive year-to-date figures."""
+
+    year: int = pa.Field(ge=1950, le=2026, description="Calendar year.")
+    month: int = pa.Field(ge=1, le=12, description="Calendar month.")
+    reporter: str = pa.Field(str_matches=ISO3, description="Reporting country.")
+    partner: str = pa.Field(str_matches=ISO3, description="Partner country.")
+    agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the series is.")
+    exports_usd: Optional[float] = pa.Field(nullable=True, description="Reporter's exports to the partner in the month (US dollars).")
+    imports_usd: Optional[float] = pa.Field(nullable=True, description="Reporter's imports from the partner in the month (US dollars).")
+    total_usd: Optional[float] = pa.Field(nullable=True, description="Total trade in the month (US dollars).")
+    basis: str = pa.Field(str_matches=r"^(reported|derived_from_ytd)(;(reported|derived_from_ytd))?$", description="reported (a monthly figure as published), derived_from_ytd (difference of consecutive year-to-date figures), or both where flows differ.")
+    source_id: str = pa.Field(description="Source(s) of the month's figures, separated by ';'.")
+
+    class Config(_Strict):
+        name = "trade_monthly"
+        unique = ["year", "month", "reporter", "partner", "agency"]
 
 
 # ------------------------------------------------------------------------------ events

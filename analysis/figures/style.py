@@ -29,6 +29,7 @@ RC = {
     "savefig.dpi": 150,
     "svg.hashsalt": "nkflows",
     "svg.fonttype": "path",
+    "text.parse_math": False,  # dollar signs in titles are currency, not mathtext
 }
 
 
@@ -53,7 +54,6 @@ def source_line(fig, text: str) -> None:
 
 def mark_events(ax, events: pd.DataFrame, event_ids: list[str], *, x_as_year: bool = True) -> None:
     """Dashed vertical lines at the given events, labelled with their titles (from the events table)."""
-    y0, y1 = ax.get_ylim()
     x0, x1 = ax.get_xlim()
     for i, event_id in enumerate(event_ids):
         row = events.loc[events["event_id"] == event_id]
@@ -62,10 +62,12 @@ def mark_events(ax, events: pd.DataFrame, event_ids: list[str], *, x_as_year: bo
         date = pd.Timestamp(row["date"].iloc[0])
         x = date.year + (date.day_of_year - 1) / 365.25 if x_as_year else date
         ax.axvline(x, color=COLORS["event"], linestyle="--", linewidth=0.9)
-        label = "\n".join(textwrap.wrap(f"{row['title'].iloc[0]} ({date:%b %Y})", 24)[:3])
+        name = row["title"].iloc[0].split(" (")[0].split(";")[0].split(":")[0]
+        label = textwrap.shorten(name, 30, placeholder="…") + f" ({date:%b %Y})"
         right_half = (x - x0) / (x1 - x0) > 0.6 if x_as_year else False
-        ax.text(x, y1 - (y1 - y0) * (0.02 + 0.13 * i), (label + " ") if right_half else (" " + label),
-                fontsize=7.5, color="#444444", va="top", ha="right" if right_half else "left")
+        ax.text(x, 1 - 0.045 * i - 0.01, (label + " ") if right_half else (" " + label), transform=ax.get_xaxis_transform(),
+                fontsize=7, color="#444444", va="top", ha="right" if right_half else "left",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5})
 
 
 def save(fig, directory: Path, stem: str) -> dict[str, Path]:

@@ -17,6 +17,7 @@ from ..rawio import RawTable
 from ..schemas import TradeFlowObservations
 from .common import check_source_links, concat, load
 from .defectors import span_matches_freq
+from .discrepancies import Discrepancies, ingest_discrepancies
 
 
 def period_ok(start: dt.date, end: dt.date, freq: str) -> bool:
@@ -35,7 +36,7 @@ def check_periods(table: RawTable, log: IssueLog) -> None:
                     f"period {start}..{end} does not fit freq {freq} (A whole year, M whole month, YTD January 1 to a month end)", end)
 
 
-def ingest_trade(raw: Path, known_sources: set[str], log: IssueLog) -> pl.DataFrame:
+def ingest_trade(raw: Path, known_sources: set[str], log: IssueLog) -> tuple[pl.DataFrame, Discrepancies]:
     tables = []
     for path in raw_files(raw / "trade", "flows*.csv"):
         table = load(path, TradeFlowObservations, log)
@@ -44,4 +45,5 @@ def ingest_trade(raw: Path, known_sources: set[str], log: IssueLog) -> pl.DataFr
         check_source_links(table, known_sources, log)
         check_periods(table, log)
         tables.append(table)
-    return concat(tables)
+    disc = ingest_discrepancies(raw / "trade" / "discrepancies.csv", known_sources, log)
+    return concat(tables), disc

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .. import __version__
 from ..datapackage import PUBLISHED
 from ..figures import defectors as defector_figures
+from ..figures import trade as trade_figures
 from ..figures import style
 from ..models import defector_counts
 from ..publish import write_atomic
@@ -62,11 +63,18 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     share = results["female_share_fitted"]
     title2 = f"Women were most arrivals in every year but {', '.join(str(y) for y in share.loc[share['female_share'] < 0.5, 'year'])}"
     fig2 = defector_figures.female_share(annual, share, events, title2)
+    trade = text.trade_reading(tables["trade_annual"])
+    fig3 = trade_figures.annual_china(tables["trade_annual"], events, trade["title"])
+    fig4 = trade_figures.monthly_china(tables["trade_monthly"], events, text.monthly_title(tables["trade_monthly"]))
+    fig5 = trade_figures.product_lines(tables["trade_flows"], events, text.products_title(tables["trade_flows"]))
     figs = {}
     for stem, fig, alt in (
         ("defector_arrivals_by_sex", fig1, "Bar chart of annual defector arrivals in South Korea by sex with the negative binomial fit, "
          "marking Kim Jong Il's death in December 2011 and the January 2020 border closure."),
         ("defector_female_share", fig2, "Line chart of the share of women among annual arrivals, with a logistic trend line."),
+        ("trade_annual_china", fig3, "Log-scale chart of China's annual exports to, imports from and total trade with North Korea per China's customs, beside KOTRA's estimate, with UN sanctions and the 2020 border closure marked."),
+        ("trade_monthly_china", fig4, "Log-scale chart of monthly China-North Korea trade per China's customs, with the 2017 sanctions and the 2020 border closure marked."),
+        ("trade_products", fig5, "Log-scale chart of China's annual imports from North Korea by product line: clothing, wigs and eyelashes, watches, seafood, coal and iron ore."),
     ):
         title = fig.axes[0].get_title(loc="left")
         paths = style.save(fig, out / "figures", stem)
@@ -85,6 +93,7 @@ def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], fi
         "summary": text.arrivals_summary(annual),
         "counts": text.count_model_reading(results["defector_count_model"], tables["events"]),
         "share": text.share_reading(annual, results["female_share_trend"]),
+        "trade": text.trade_reading(tables["trade_annual"]),
         "provenance": text.provenance_summary(tables),
         "figs": figs,
         "model_terms": results["defector_count_model"],

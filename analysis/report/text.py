@@ -95,3 +95,53 @@ def provenance_summary(tables: dict[str, pd.DataFrame]) -> str:
         f"{n((conf['conflict_type'] == 'sources_disagree').sum())} figures are reported differently by different sources, "
         f"and every one of them is listed below with the value chosen and the rule that chose it."
     )
+
+
+def usd(x: float) -> str:
+    if x >= 1e9:
+        return f"${x / 1e9:,.2f} billion"
+    return f"${x / 1e6:,.0f} million" if x >= 10e6 else f"${x / 1e6:,.2f} million"
+
+
+def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
+    g = annual.loc[(annual["agency"] == "GACC") & (annual["reporter"] == "CHN") & (annual["partner"] == "PRK") & annual["total_usd"].notna()].sort_values("year")
+    peak = g.loc[g["total_usd"].idxmax()]
+    low = g.loc[g["year"] >= 2020].sort_values("total_usd").iloc[0]
+    last = g.iloc[-1]
+    k = annual.loc[(annual["agency"] == "KOTRA") & (annual["reporter"] == "PRK") & (annual["partner"] == "CHN")]
+    both = g.merge(k, on="year", suffixes=("_gacc", "_kotra")).dropna(subset=["total_usd_gacc", "total_usd_kotra"])
+    gap = ""
+    if not both.empty:
+        b = both.iloc[-1]
+        gap = (f" KOTRA's estimate of the same trade for {int(b['year'])} is {usd(b['total_usd_kotra'])} against China's customs' "
+               f"{usd(b['total_usd_gacc'])}: KOTRA adds unreported crude oil, so the two are different series and are never mixed.")
+    missing = [y for y in range(int(g['year'].min()), int(last['year']) + 1) if y not in set(g["year"])]
+    return {
+        "arc": (
+            f"China's customs recorded {usd(g.iloc[0]['total_usd'])} of trade with North Korea in {int(g.iloc[0]['year'])}, "
+            f"a peak of {usd(peak['total_usd'])} in {int(peak['year'])}, {usd(low['total_usd'])} in {int(low['year'])} after the border closed, "
+            f"and {usd(last['total_usd'])} in {int(last['year'])}.{gap}"
+        ),
+        "headline": (
+            f"China-North Korea trade in China's customs figures peaked at {usd(peak['total_usd'])} in {int(peak['year'])}, "
+            f"fell to {usd(low['total_usd'])} in {int(low['year'])} with the border closed, and was {usd(last['total_usd'])} in {int(last['year'])}."
+        ),
+        "title": f"China-DPRK trade peaked at {usd(peak['total_usd'])} in {int(peak['year'])} and fell to {usd(low['total_usd'])} in {int(low['year'])}",
+        "gaps": (f"No China-customs annual total was found for {', '.join(map(str, missing))}." if missing else ""),
+    }
+
+
+def monthly_title(monthly: pd.DataFrame) -> str:
+    m = monthly.loc[(monthly["agency"] == "GACC") & (monthly["reporter"] == "CHN") & (monthly["partner"] == "PRK") & monthly["total_usd"].notna()]
+    before = m.loc[m["year"] < 2020]
+    during = m.loc[m["year"].isin([2020, 2021])]
+    if before.empty or during.empty:
+        return f"Monthly China-DPRK trade in China's customs figures ({len(m)} months published)"
+    lo = during.loc[during["total_usd"].idxmin()]
+    return (f"Monthly trade ran up to {usd(before['total_usd'].max())} before 2020 and fell to "
+            f"{usd(lo['total_usd'])} in {int(lo['month'])}/{int(lo['year'])}")
+
+
+def products_title(flows: pd.DataFrame) -> str:
+    p = flows.loc[flows["preferred"] & (flows["freq"] == "A") & (flows["reporter"] == "CHN") & (flows["flow"] == "import") & (flows["commodity"] != "TOTAL")]
+    return f"China's imports of North Korean product lines tied to labour and sanctions: {len(p)} annual figures found"

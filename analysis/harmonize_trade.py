@@ -1,0 +1,217 @@
+"""Trade: from published figures to the preferred annual and monthly series.
+
+Series never mix agencies or currencies: China's customs (GACC), KOTRA's estimates, KITA's
+compilations and the rest each form their own series, in the currency the source used.
+For each period of a series the figures of one source are taken, chosen by the rule
+``PRECEDENCE`` (as for defectors: final before provisional; the fullest set of flows;
+official > news > research > secondary; the latest publication; the source id).
+
+Checks:
+
+- within one source and period, exports + imports = total to the rounding the source
+  used (the tolerance is half a unit of the last printed digit of each figure, summed); a
+  miss stops the build unless ``data/raw/trade/discrepancies.csv`` explains it;
+- months derived from year-to-date figures are set beside months reported directly, and
+  the twelve months of a year beside its annual figure; a difference beyond the
+  tolerance (the rounding tolerance, or ``SUM_TOLERANCE`` of the annual value, whichever
+  is larger) is listed in ``conflicts`` (the published figures are not changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import polars as pl
+
+from .errors import Issue, IssueLog
+from .harmonize import conflicts_frame, find_conflicts
+from .ingest.discrepancies import Discrepancies
+from .schemas import SOURCE_KINDS
+
+SERIES = ["reporter", "partner", "commodity", "currency", "agency"]
+PERIOD = ["freq", "period_start", "period_end"]
+FIGURE = [*SERIES, *PERIOD, "flow"]
+SUM_TOLERANCE = 0.005  # 0.5% of the annual value
+PRECEDENCE = (
+    "final or revised before provisional; the fullest set of flows (export, import, total); "
+    "official > news > research > secondary; latest publication first; then source_id"
+)
+_STATUS_RANK = {"final": 0, "revised": 0, "provisional": 1}
+
+
+def rounding_unit(value: float) -> float:
+    """The unit of the last printed digit, inferred from trailing zeros (2,430,000,000 -> 10,000,000),
+    assuming at least two significant digits were printed (2,000,000,000 -> 100,000,000)."""
+    if value is None or value == 0:
+        return 0.0
+    value = abs(value)
+    if value != math.floor(value):
+        return 10.0 ** -len(repr(value).split(".")[1])
+    v, unit = int(value), 1
+    while v % 10 == 0:
+        v //= 10
+        unit *= 10
+    return float(min(unit, 10 ** max(0, math.floor(math.log10(value)) - 1)))
+
+
+def choose_preferred(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    meta = sources.select(
+        "source_id",
+        pl.col("kind").replace_strict({k: i for i, k in enumerate(SOURCE_KINDS)}, return_dtype=pl.Int32).alias("_kind"),
+        pl.col("published").fill_null("").alias("_published"),
+    )
+    per_source = (
+        flows.group_by([*SERIES, *PERIOD, "source_id"])
+        .agg(
+            pl.col("status").replace_strict(_STATUS_RANK, return_dtype=pl.Int32).max().alias("_status"),
+            (3 - pl.col("flow").n_unique()).alias("_missing"),
+        )
+        .join(meta, on="source_id", how="left")
+        .sort([*SERIES, *PERIOD, "_status", "_missing", "_kind", "_published", "source_id"],
+              descending=[False] * (len(SERIES) + len(PERIOD) + 3) + [True, False])
+    )
+    chosen = (
+        per_source.group_by([*SERIES, *PERIOD], maintain_order=True).first()
+        .select([*SERIES, *PERIOD, "source_id"]).with_columns(pl.lit(True).alias("preferred"))
+    )
+    return flows.join(chosen, on=[*SERIES, *PERIOD, "source_id"], how="left").with_columns(pl.col("preferred").fill_null(False))
+
+
+def wide(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Export, import and total side by side (with rounding units), one row per ``keys``."""
+    val = lambda f: pl.col("value").filter(pl.col("flow") == f).first()  # noqa: E731
+    return frame.group_by(keys).agg(
+        val("export").alias("exports"), val("import").alias("imports"), val("total").alias("total"),
+        pl.col("_file").first(), pl.col("_line").filter(pl.col("flow") == "total").first(),
+        pl.col("status").first(),
+    )
+
+
+def check_flow_sums(flows: pl.DataFrame, disc: Discrepancies, log: IssueLog) -> pl.DataFrame:
+    """Within one source and period, exports + imports must equal the total to the source's rounding."""
+    rows = []
+    w = wide(flows, [*SERIES, *PERIOD, "source_id"]).drop_nulls(["exports", "imports", "total"]).sort("_file", "_line")
+    for r in w.iter_rows(named=True):
+        tol = 0.5 * sum(rounding_unit(r[c]) for c in ("exports", "imports", "total"))
+        gap = r["exports"] + r["imports"] - r["total"]
+        if abs(gap) <= tol + 1e-6:
+            continue
+        key = f"source_id={r['source_id']};" + ";".join(f"{c}={r[c]}" for c in [*SERIES, *PERIOD])
+        why = disc.explains("sum_mismatch", key, round(r["total"]), round(r["exports"] + r["imports"]))
+        if why is None:
+            log.issues.append(Issue(
+                r["_file"], r["_line"], "value",
+                f"exports + imports must equal total to the rounding the source used ({r['exports']:,.0f} + {r['imports']:,.0f} = "
+                f"{r['exports'] + r['imports']:,.0f}, total {r['total']:,.0f}, tolerance {tol:,.0f}); if the source printed it so, "
+                f"document it in data/raw/trade/discrepancies.csv with key {key!r}",
+                r["total"],
+            ))
+            continue
+        rows.append({"table": "trade_flows", "key": key, "conflict_type": "sum_mismatch",
+                     "values": f"{r['total']:.0f};{r['exports'] + r['imports']:.0f}",
+                     "source_ids": f"{r['source_id']};{r['source_id']} (exports + imports)",
+                     "chosen": None, "chosen_source_id": None, "rule": why})
+    return conflicts_frame(rows)
+
+
+def trade_conflicts(flagged: pl.DataFrame) -> pl.DataFrame:
+    return find_conflicts(flagged, "trade_flows", FIGURE, "value")
+
+
+def annual_table(flagged: pl.DataFrame) -> pl.DataFrame:
+    """One row per (year, reporter, partner, agency) in USD, commodity TOTAL, from the chosen source."""
+    pref = flagged.filter(pl.col("preferred") & (pl.col("freq") == "A") & (pl.col("commodity") == "TOTAL") & (pl.col("currency") == "USD"))
+    w = wide(pref, ["reporter", "partner", "agency", "period_start", "source_id"])
+    w = w.with_columns(
+        pl.col("period_start").dt.year().cast(pl.Int64).alias("year"),
+        (pl.col("total").is_null() & pl.col("exports").is_not_null() & pl.col("imports").is_not_null()).alias("total_derived"),
+    ).with_columns(
+        pl.when(pl.col("total_derived")).then(pl.col("exports") + pl.col("imports")).otherwise(pl.col("total")).alias("total")
+    )
+    return (
+        w.rename({"exports": "exports_usd", "imports": "imports_usd", "total": "total_usd"})
+        .select("year", "reporter", "partner", "agency", "exports_usd", "imports_usd", "total_usd", "total_derived", "status", "source_id")
+        .sort("reporter", "partner", "agency", "year")
+    )
+
+
+def _month_rows(pref: pl.DataFrame) -> pl.DataFrame:
+    return pref.with_columns(
+        pl.col("period_end").dt.year().cast(pl.Int64).alias("year"),
+        pl.col("period_end").dt.month().cast(pl.Int64).alias("month"),
+    )
+
+
+def monthly_table(flagged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Preferred monthly series: months reported directly, and months derived from
+    consecutive year-to-date figures (YTD(m) - YTD(m-1); January's YTD is January).
+    Returns the table and the conflicts between reported and derived months."""
+    base = flagged.filter(pl.col("preferred") & (pl.col("commodity") == "TOTAL") & (pl.col("currency") == "USD"))
+    keys = ["reporter", "partner", "agency", "year", "month", "flow"]
+    reported = _month_rows(base.filter(pl.col("freq") == "M")).select(*keys, "value", "source_id").with_columns(pl.lit("reported").alias("basis"))
+    ytd = _month_rows(base.filter(pl.col("freq") == "YTD")).select(*keys, "value", "source_id")
+    prev = ytd.with_columns((pl.col("month") + 1).alias("month")).rename({"value": "prev_value", "source_id": "prev_source"})
+    derived = (
+        ytd.join(prev, on=keys, how="left")
+        .filter((pl.col("month") == 1) | pl.col("prev_value").is_not_null())
+        .with_columns(
+            (pl.col("value") - pl.col("prev_value").fill_null(0)).alias("value"),
+            pl.when(pl.col("month") == 1).then(pl.col("source_id"))
+            .otherwise(pl.concat_str(pl.col("source_id"), pl.lit(";"), pl.col("prev_source"))).alias("source_id"),
+        )
+        .select(*keys, "value", "source_id")
+        .with_columns(pl.lit("derived_from_ytd").alias("basis"))
+    )
+    both = reported.join(derived, on=keys, how="inner", suffix="_derived")
+    rows = []
+    for r in both.sort(keys).iter_rows(named=True):
+        tol = 0.5 * (rounding_unit(r["value"]) + 2 * rounding_unit(r["value_derived"] + 0.0))
+        if abs(r["value"] - r["value_derived"]) > max(tol, SUM_TOLERANCE * abs(r["value"])):
+            rows.append({
+                "table": "trade_monthly", "key": ";".join(f"{k}={r[k]}" for k in keys), "conflict_type": "sum_mismatch",
+                "values": f"{r['value']:.0f};{r['value_derived']:.0f}", "source_ids": f"{r['source_id']};{r['source_id_derived']} (year-to-date difference)",
+                "chosen": f"{r['value']:.0f}", "chosen_source_id": r["source_id"],
+                "rule": "a month reported directly is kept over one derived from year-to-date figures; the difference exceeds the rounding tolerance",
+            })
+    combined = pl.concat([reported, derived.join(reported.select(keys), on=keys, how="anti")])
+    table = (
+        combined.pivot(on="flow", index=["reporter", "partner", "agency", "year", "month"], values=["value", "basis", "source_id"], aggregate_function="first")
+    )
+    out = table.select(
+        "year", "month", "reporter", "partner", "agency",
+        *(pl.col(f"value_{f}").alias(f"{n}_usd") if f"value_{f}" in table.columns else pl.lit(None, dtype=pl.Float64).alias(f"{n}_usd")
+          for f, n in (("export", "exports"), ("import", "imports"), ("total", "total"))),
+        pl.concat_list([pl.col(c) for c in table.columns if c.startswith("basis_")]).list.drop_nulls().list.unique().list.sort().list.join(";").alias("basis"),
+        pl.concat_list([pl.col(c) for c in table.columns if c.startswith("source_id_")]).list.drop_nulls().list.unique().list.sort().list.join(";").alias("source_id"),
+    ).sort("reporter", "partner", "agency", "year", "month")
+    return out, conflicts_frame(rows)
+
+
+def check_months_against_year(monthly: pl.DataFrame, annual: pl.DataFrame) -> pl.DataFrame:
+    """Where all twelve months of a year are present, compare their sum with the annual figure."""
+    rows = []
+    full = (
+        monthly.group_by("reporter", "partner", "agency", "year")
+        .agg(pl.len().alias("n"), *(pl.col(c).sum().alias(c) for c in ("exports_usd", "imports_usd", "total_usd")),
+             *(pl.col(c).null_count().alias(f"{c}_nulls") for c in ("exports_usd", "imports_usd", "total_usd")))
+        .filter(pl.col("n") == 12)
+    )
+    joined = full.join(annual, on=["reporter", "partner", "agency", "year"], suffix="_annual")
+    for r in joined.sort("reporter", "partner", "agency", "year").iter_rows(named=True):
+        for c in ("exports_usd", "imports_usd", "total_usd"):
+            whole = r[f"{c}_annual"]
+            if whole is None or r[f"{c}_nulls"]:
+                continue
+            if abs(r[c] - whole) > SUM_TOLERANCE * whole:
+                rows.append({
+                    "table": "trade_monthly",
+                    "key": f"reporter={r['reporter']};partner={r['partner']};agency={r['agency']};year={r['year']};column={c}",
+                    "conflict_type": "sum_mismatch", "values": f"{whole:.0f};{r[c]:.0f}",
+                    "source_ids": f"{r['source_id']};(sum of 12 months)", "chosen": f"{whole:.0f}", "chosen_source_id": r["source_id"],
+                    "rule": f"twelve months differ from the annual figure by more than {SUM_TOLERANCE:.1%}; both are published as reported",
+                })
+    return conflicts_frame(rows)
+
+
+__all__ = ["choose_preferred", "check_flow_sums", "trade_conflicts", "annual_table", "monthly_table", "check_months_against_year", "dt"]
