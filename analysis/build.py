@@ -22,7 +22,7 @@ from .ingest.events import ingest_event_sources, ingest_events
 from .ingest.sources import ingest_sources
 from .ingest.trade import ingest_trade
 from .paths import PROCESSED, RAW, display
-from .provenance import orphan_issue
+from .provenance import orphan_issue, verify_tree
 from .publish import csv_bytes, parquet_bytes, validate_published, write_tables
 
 Progress = Callable[[str], None]
@@ -51,6 +51,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
 
     step(1, f"checking provenance and reading sources in {display(raw)}")
     log.extend(orphan_issue(raw))
+    verify_tree(raw, log)
     sources = ingest_sources(raw, log)
     known = set(sources["source_id"].to_list()) if not sources.is_empty() else set()
 

@@ -81,6 +81,14 @@ def checked(paths: list[Path], log: IssueLog) -> list[Path]:
     return [p for p in paths if read_sidecar(p, log) is not None]
 
 
+def verify_tree(directory: Path, log: IssueLog) -> int:
+    """Check the sidecar of every data file under ``directory``, read by the build or not; return how many."""
+    files = sorted(p for p in Path(directory).rglob("*") if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX) and not p.name.startswith("."))
+    for path in files:
+        read_sidecar(path, log)
+    return len(files)
+
+
 def orphan_issue(directory: Path) -> list[Issue]:
     """Sidecars whose data file is gone."""
     return [
