@@ -21,6 +21,7 @@ from .ingest.defectors import ingest_defectors
 from .ingest.events import ingest_event_sources, ingest_events
 from .ingest.sources import ingest_sources
 from .ingest.trade import ingest_trade
+from .ingest.labor import ingest_labor, measures_table
 from .paths import PROCESSED, RAW, display
 from .provenance import orphan_issue, verify_tree
 from .publish import csv_bytes, parquet_bytes, validate_published, write_tables
@@ -55,11 +56,12 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     sources = ingest_sources(raw, log)
     known = set(sources["source_id"].to_list()) if not sources.is_empty() else set()
 
-    step(2, "reading defector arrivals, trade figures and events")
+    step(2, "reading defector arrivals, trade figures, workers abroad and events")
     defectors = ingest_defectors(raw, known, log)
     events = ingest_events(raw, known, log)
     event_sources = ingest_event_sources(raw, events, known, log)
     trade, trade_disc = ingest_trade(raw, known, log)
+    labor = ingest_labor(raw, known, log)
     log.raise_if_any()
 
     step(3, "choosing preferred figures, listing conflicts, checking sums and running totals")
@@ -91,6 +93,10 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "trade_flows": _sorted(trade_flagged, ["reporter", "partner", "commodity", "freq", "period_start", "period_end", "flow", "agency", "currency", "source_id"]),
         "trade_annual": trade_annual,
         "trade_monthly": trade_monthly,
+        "labor_workers": _sorted(labor.workers, ["host", "measure", "period_start", "period_end", "source_id"]),
+        "labor_measures": measures_table(),
+        "labor_revenue_estimates": _sorted(labor.revenue, ["host", "period_start", "period_end", "source_id", "scope"]),
+        "labor_model_inputs": _sorted(labor.inputs, ["parameter", "host", "period_start", "period_end", "source_id"]),
         "events": events,
         "event_sources": event_sources,
         "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key"]),

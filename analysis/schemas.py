@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Optional
 
 import pandera.polars as pa
+from iso3166 import countries_by_alpha3
 
 SOURCE_ID = r"^[a-z0-9][a-z0-9-]*$"
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
@@ -203,6 +204,114 @@ class TradeMonthly(pa.DataFrameModel):
     class Config(_Strict):
         name = "trade_monthly"
         unique = ["year", "month", "reporter", "partner", "agency"]
+
+
+# ------------------------------------------------------------------------------- labor
+#: Measures of workers abroad. They count different things and are never added together.
+LABOR_MEASURES = {
+    "stock_official": ("persons", "People present at a date according to an official register of the host (for example holders of valid work permits)."),
+    "stock_estimate": ("persons", "An estimate of the people present, by the named estimator; a range goes in value_low and value_high."),
+    "permits_issued": ("permits", "Work permits issued during the period: documents, not people present (one person may hold several over time)."),
+    "entries_for_work": ("entries", "Border entries of North Korean citizens who declared work as their purpose: trips, not people."),
+    "entries_for_study": ("entries", "Border entries of North Korean citizens who declared study as their purpose: trips, not people."),
+    "entries_for_other": ("entries", "Border entries for another declared purpose (business, private, crew, tourism; the note says which): trips, not people."),
+    "entries_total": ("entries", "All border entries of North Korean citizens in the period: trips, not people."),
+    "visas_issued": ("visas", "Visas issued during the period, of the type the note names."),
+    "quota_granted": ("persons", "A labour quota or intake granted or requested for the period (a ceiling or a request, not people present)."),
+    "remaining_2397": ("persons", "Workers still present as a host state reported under UN Security Council resolution 2397."),
+    "repatriated_2397": ("persons", "Workers sent home as a host state reported under UN Security Council resolution 2397."),
+}
+#: Hosts that are regions rather than countries (ISO 3166 has no codes for them); WLD is the world.
+REGIONS = {"WLD": "World", "AFR": "Africa", "MEA": "Middle East", "SEA": "South-East Asia", "EEU": "Eastern Europe", "EUR": "Europe"}
+HOSTS = sorted(set(countries_by_alpha3) | set(REGIONS))
+LABOR_PARAMETERS = [
+    "monthly_wage_per_worker", "monthly_take_home_pay_per_worker", "state_share_pct", "take_home_share_pct",
+    "fixed_annual_payment_per_worker", "monthly_payment_to_state_per_worker", "additional_monthly_payment_to_state_per_worker",
+]
+LABOR_UNITS = ["per_month", "per_year", "percent"]
+MONEY = CURRENCIES + ["JPY"]
+
+
+class LaborWorkerObservations(pa.DataFrameModel):
+    """Raw table: one row per published figure of North Korean workers abroad, per source and measure."""
+
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from.")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day covered (for a stock at a date, that date); empty where the source prints no date.")
+    period_end: Optional[dt.date] = pa.Field(nullable=True, description="Last day covered.")
+    host: str = pa.Field(isin=HOSTS, description="Host country, ISO 3166 alpha-3; or a region: WLD world, AFR Africa, MEA Middle East, SEA South-East Asia, EEU Eastern Europe, EUR Europe.")
+    measure: str = pa.Field(isin=list(LABOR_MEASURES), description="What is counted (see labor_measures); measures are never added together.")
+    value: Optional[float] = pa.Field(nullable=True, ge=0, description="The figure, in the measure's unit; empty where only a range is given.")
+    value_low: Optional[float] = pa.Field(nullable=True, ge=0, description="Lower bound of a range, or 'at least'.")
+    value_high: Optional[float] = pa.Field(nullable=True, ge=0, description="Upper bound of a range, or 'at most'.")
+    estimator: str = pa.Field(str_length={"min_value": 1}, description="Who produced the figure (agency, government, researcher).")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed in the source.")
+    note: Optional[str] = pa.Field(nullable=True, description="Remarks: the declared purpose within entries_for_other, the visa type, the region covered, how the period was fixed.")
+
+    class Config(_Strict):
+        name = "labor_worker_observations"
+        unique = ["source_id", "period_start", "period_end", "host", "measure", "value", "value_low", "value_high", "estimator", "note"]
+
+
+class LaborWorkers(LaborWorkerObservations):
+    """Published: every figure of North Korean workers abroad x source, by host and measure."""
+
+    class Config(_Strict):
+        name = "labor_workers"
+        unique = ["source_id", "period_start", "period_end", "host", "measure", "value", "value_low", "value_high", "estimator", "note"]
+
+
+class LaborMeasures(pa.DataFrameModel):
+    """Published: the definition and unit of each labor measure."""
+
+    measure: str = pa.Field(isin=list(LABOR_MEASURES), unique=True, description="Measure name, as used in labor_workers.")
+    unit: str = pa.Field(description="What one unit of the measure is.")
+    definition: str = pa.Field(description="What the measure counts, and what it does not.")
+
+    class Config(_Strict):
+        name = "labor_measures"
+        unique = ["measure"]
+
+
+class LaborRevenueEstimates(pa.DataFrameModel):
+    """Published: every published estimate of the state's revenue from North Korean workers abroad."""
+
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the estimate was read from.")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day of the period the estimate covers (a year, usually).")
+    period_end: Optional[dt.date] = pa.Field(nullable=True, description="Last day of that period.")
+    host: str = pa.Field(isin=HOSTS, description="Host country (ISO 3166 alpha-3) or region; WLD for all workers abroad.")
+    scope: str = pa.Field(str_length={"min_value": 1}, description="What the estimate covers, in a few words (annual state revenue, gross earnings, remittances...).")
+    value: Optional[float] = pa.Field(nullable=True, ge=0, description="The estimate, in currency (not converted).")
+    value_low: Optional[float] = pa.Field(nullable=True, ge=0, description="Lower bound of a range.")
+    value_high: Optional[float] = pa.Field(nullable=True, ge=0, description="Upper bound of a range.")
+    currency: str = pa.Field(isin=MONEY, description="ISO 4217 currency of the values; estimates are never converted.")
+    estimator: str = pa.Field(str_length={"min_value": 1}, description="Who made the estimate.")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The estimate exactly as printed.")
+    note: Optional[str] = pa.Field(nullable=True, description="Remarks.")
+
+    class Config(_Strict):
+        name = "labor_revenue_estimates"
+        unique = ["source_id", "period_start", "period_end", "host", "scope", "value", "value_low", "value_high", "estimator"]
+
+
+class LaborModelInputs(pa.DataFrameModel):
+    """Published: wages, the state's share and payments per worker, in the units and currency printed."""
+
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from.")
+    parameter: str = pa.Field(isin=LABOR_PARAMETERS, description="What the figure is (monthly wage, share taken by the state, fixed payment...).")
+    host: str = pa.Field(isin=HOSTS, description="Host country or region the figure applies to.")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day of the period the figure applies to.")
+    period_end: Optional[dt.date] = pa.Field(nullable=True, description="Last day of that period.")
+    value: Optional[float] = pa.Field(nullable=True, ge=0, description="The figure.")
+    value_low: Optional[float] = pa.Field(nullable=True, ge=0, description="Lower bound of a range, or 'at least'.")
+    value_high: Optional[float] = pa.Field(nullable=True, ge=0, description="Upper bound of a range, or 'at most'.")
+    unit: str = pa.Field(isin=LABOR_UNITS, description="per_month, per_year (money per worker) or percent.")
+    currency: Optional[str] = pa.Field(nullable=True, isin=MONEY, description="Currency of money figures; empty for percentages.")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed.")
+    note: Optional[str] = pa.Field(nullable=True, description="Remarks.")
+
+    class Config(_Strict):
+        name = "labor_model_inputs"
+        unique = ["source_id", "parameter", "host", "period_start", "period_end", "value", "value_low", "value_high", "unit"]
 
 
 # ------------------------------------------------------------------------------ events
