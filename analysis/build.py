@@ -97,6 +97,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "labor_measures": measures_table(),
         "labor_revenue_estimates": _sorted(labor.revenue, ["host", "period_start", "period_end", "source_id", "scope"]),
         "labor_model_inputs": _sorted(labor.inputs, ["parameter", "host", "period_start", "period_end", "source_id"]),
+        "labor_revenue_assumptions": _sorted(labor.assumptions, ["host"]),
         "events": events,
         "event_sources": event_sources,
         "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key"]),

@@ -1,4 +1,4 @@
-"""The ``nkflows`` command line: build | validate | report | sources | sidecar."""
+"""The ``nkflows`` command line: build | validate | report | sources | fetch | ingest-bulk | sidecar."""
 
 from __future__ import annotations
 
@@ -65,6 +65,26 @@ def cmd_sidecar(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .fetch.comtrade import ComtradeFetchError, fetch
+
+    try:
+        path = fetch(args.reporter, args.partner, args.years, Path(args.out), freq=args.freq, cmd=args.cmd)
+    except ComtradeFetchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def cmd_ingest_bulk(args: argparse.Namespace) -> int:
+    from .ingest.comtrade import ingest_bulk
+
+    counts = ingest_bulk([Path(f) for f in args.files], Path(args.out), progress=not args.quiet)
+    print(", ".join(f"{k}: {v:,}" for k, v in counts.items()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nkflows", description="Build, validate and report the nkflows dataset.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -88,6 +108,23 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--kind", choices=["official", "news", "research", "secondary"])
     s.add_argument("--search", help="case-insensitive text to look for in id, publisher, title or URL")
     s.set_defaults(func=cmd_sources)
+
+    f = sub.add_parser("fetch", help="fetch a live source into a new raw snapshot (needs an API key)")
+    fsub = f.add_subparsers(dest="source", required=True)
+    fc = fsub.add_parser("comtrade", help="UN Comtrade final data via comtradeapicall; reads COMTRADE_API_KEY from the environment")
+    fc.add_argument("--reporter", required=True, help="reporter: ISO3 code (CHN, RUS, KOR, PRK) or M49 number")
+    fc.add_argument("--partner", default="PRK", help="partner: ISO3 code or M49 number (default PRK)")
+    fc.add_argument("--years", required=True, nargs="+", type=int, help="years to fetch")
+    fc.add_argument("--freq", default="A", choices=["A", "M"])
+    fc.add_argument("--cmd", default="TOTAL", help="HS code(s), comma-separated, or TOTAL")
+    fc.add_argument("--out", default=str(RAW / "comtrade"), help="folder for the new snapshot (default data/raw/comtrade)")
+    fc.set_defaults(func=cmd_fetch)
+
+    ib = sub.add_parser("ingest-bulk", help="stream UN Comtrade bulk files (plain or .gz) and keep the North Korea rows, in bounded memory")
+    ib.add_argument("files", nargs="+")
+    ib.add_argument("--out", required=True, help="output Parquet file")
+    ib.add_argument("--quiet", action="store_true", help="no progress display")
+    ib.set_defaults(func=cmd_ingest_bulk)
 
     c = sub.add_parser("sidecar", help="print a provenance sidecar (JSON) for a new raw file; redirect it to FILE.meta.json")
     c.add_argument("file")

@@ -13,7 +13,7 @@ import pandera.polars as pa
 
 from . import __version__
 from .schemas import (
-    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly,
+    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly,
 )
 
 #: Published tables, in the order the package lists them.
@@ -29,6 +29,7 @@ PUBLISHED: dict[str, type[pa.DataFrameModel]] = {
     "labor_measures": LaborMeasures,
     "labor_revenue_estimates": LaborRevenueEstimates,
     "labor_model_inputs": LaborModelInputs,
+    "labor_revenue_assumptions": LaborRevenueAssumptions,
     "events": Events,
     "event_sources": EventSources,
     "conflicts": Conflicts,

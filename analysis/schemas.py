@@ -314,6 +314,21 @@ class LaborModelInputs(pa.DataFrameModel):
         unique = ["source_id", "parameter", "host", "period_start", "period_end", "value", "value_low", "value_high", "unit"]
 
 
+class LaborRevenueAssumptions(pa.DataFrameModel):
+    """Published: for each host in the revenue model, whose head counts and whose published wage and state-share figures apply, and the distribution drawn. Ranges are computed from the published figures, never typed."""
+
+    host: str = pa.Field(isin=HOSTS, unique=True, description="Host modelled.")
+    workers_from: str = pa.Field(isin=HOSTS, description="Host whose people-present figures (stock_official, stock_estimate, remaining_2397) give the head-count range.")
+    inputs_from: str = pa.Field(isin=HOSTS, description="Host or region whose published wage and state-share figures apply (pooled with the host's own and the worldwide ones).")
+    exclude_source_ids: Optional[str] = pa.Field(nullable=True, description="Sources whose input figures are left out for this host (separated by ';'), with the reason in rationale.")
+    distribution: str = pa.Field(isin=["uniform"], description="Distribution drawn between the lowest and highest published figure.")
+    rationale: str = pa.Field(str_length={"min_value": 10}, description="Why these figures apply.")
+
+    class Config(_Strict):
+        name = "labor_revenue_assumptions"
+        unique = ["host"]
+
+
 # ------------------------------------------------------------------------------ events
 class Events(pa.DataFrameModel):
     """Published: dated events that shape the flows (sanctions, border controls, defections...)."""

@@ -19,7 +19,7 @@ import polars as pl
 
 from ..errors import IssueLog
 from ..rawio import RawTable
-from ..schemas import LABOR_MEASURES, LaborModelInputs, LaborRevenueEstimates, LaborWorkerObservations
+from ..schemas import LABOR_MEASURES, LaborModelInputs, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkerObservations
 from .common import check_source_links, concat, load
 
 
@@ -28,6 +28,7 @@ class LaborInputs:
     workers: pl.DataFrame
     revenue: pl.DataFrame
     inputs: pl.DataFrame
+    assumptions: pl.DataFrame
 
 
 def check_bounds(table: RawTable, log: IssueLog) -> None:
@@ -67,7 +68,12 @@ def ingest_labor(raw: Path, known_sources: set[str], log: IssueLog) -> LaborInpu
             check_source_links(table, known_sources, log)
             check_bounds(table, log)
         out[name] = concat([table]) if table is not None else pl.DataFrame()
-    return LaborInputs(out["workers"], out["revenue_estimates"], out["model_inputs"])
+    path = folder / "revenue_assumptions.csv"
+    assumptions = load(path, LaborRevenueAssumptions, log) if path.exists() else None
+    if not path.exists():
+        log.add(str(path), None, None, "file is missing")
+    return LaborInputs(out["workers"], out["revenue_estimates"], out["model_inputs"],
+                       concat([assumptions]) if assumptions is not None else pl.DataFrame())
 
 
 def measures_table() -> pl.DataFrame:

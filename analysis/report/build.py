@@ -18,8 +18,9 @@ from .. import __version__
 from ..datapackage import PUBLISHED
 from ..figures import defectors as defector_figures
 from ..figures import trade as trade_figures
+from ..figures import labor as labor_figures
 from ..figures import style
-from ..models import defector_counts
+from ..models import defector_counts, labor_revenue
 from ..publish import write_atomic
 from ..validate import read_published
 from . import text
@@ -37,6 +38,7 @@ def run_models(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     counts = defector_counts.fit_arrivals(annual, events)
     share = defector_counts.fit_female_share(annual)
     return {
+        **labor_revenue.run(tables),
         "defector_count_model": counts["terms"],
         "defector_count_fitted": counts["fitted"],
         "female_share_trend": share["terms"],
@@ -67,6 +69,10 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     fig3 = trade_figures.annual_china(tables["trade_annual"], events, trade["title"])
     fig4 = trade_figures.monthly_china(tables["trade_monthly"], events, text.monthly_title(tables["trade_monthly"]))
     fig5 = trade_figures.product_lines(tables["trade_flows"], events, text.products_title(tables["trade_flows"]))
+    labor = text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"])
+    lw = tables["labor_workers"]
+    fig6 = labor_figures.workers(lw, events, text.workers_title(lw))
+    fig7 = labor_figures.revenue(results["labor_revenue_world"], results["labor_revenue_comparison"], labor["title"])
     figs = {}
     for stem, fig, alt in (
         ("defector_arrivals_by_sex", fig1, "Bar chart of annual defector arrivals in South Korea by sex with the negative binomial fit, "
@@ -74,6 +80,8 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
         ("defector_female_share", fig2, "Line chart of the share of women among annual arrivals, with a logistic trend line."),
         ("trade_annual_china", fig3, "Log-scale chart of China's annual exports to, imports from and total trade with North Korea per China's customs, beside KOTRA's estimate, with UN sanctions and the 2020 border closure marked."),
         ("trade_monthly_china", fig4, "Log-scale chart of monthly China-North Korea trade per China's customs, with the 2017 sanctions and the 2020 border closure marked."),
+        ("labor_workers", fig6, "Two panels: people present by host country over time, official figures as lines and estimates as hollow points with ranges; and Russia's annual border entries of North Koreans by declared purpose."),
+        ("labor_revenue", fig7, "Log-scale chart of the modelled revenue to the state from workers abroad with its 5-95% interval, beside published estimates and ranges."),
         ("trade_products", fig5, "Log-scale chart of China's annual imports from North Korea by product line: clothing, wigs and eyelashes, watches, seafood, coal and iron ore."),
     ):
         title = fig.axes[0].get_title(loc="left")
@@ -94,6 +102,8 @@ def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], fi
         "counts": text.count_model_reading(results["defector_count_model"], tables["events"]),
         "share": text.share_reading(annual, results["female_share_trend"]),
         "trade": text.trade_reading(tables["trade_annual"]),
+        "labor": text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"]),
+        "comparison": results["labor_revenue_comparison"],
         "provenance": text.provenance_summary(tables),
         "figs": figs,
         "model_terms": results["defector_count_model"],

@@ -145,3 +145,38 @@ def monthly_title(monthly: pd.DataFrame) -> str:
 def products_title(flows: pd.DataFrame) -> str:
     p = flows.loc[flows["preferred"] & (flows["freq"] == "A") & (flows["reporter"] == "CHN") & (flows["flow"] == "import") & (flows["commodity"] != "TOTAL")]
     return f"China's imports of North Korean product lines tied to labour and sanctions: {len(p)} annual figures found"
+
+
+def labor_reading(world: pd.DataFrame, comparison: pd.DataFrame, sensitivity: pd.DataFrame) -> dict[str, str]:
+    best = world.sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
+    same = comparison.loc[(comparison["year"] == best["year"]) & (comparison["currency"] == "USD")]
+    points = same["value"].dropna()
+    drivers = sensitivity.groupby("input")["share_of_width_from_input"].mean().sort_values(ascending=False)
+    names = {"monthly_wage_usd": "the monthly wage", "state_share": "the state's share", "workers": "the head count"}
+    published = ""
+    if not points.empty:
+        published = (f" Published estimates for {int(best['year'])} range from {usd(points.min())} to {usd(points.max())} "
+                     f"({len(same)} estimates, including ranges).")
+    return {
+        "model": (
+            f"In {int(best['year'])}, the year with head counts for the most hosts ({best['hosts_covered'].replace(';', ', ')}), the model puts "
+            f"the state's revenue from these workers at {usd(best['median_usd'])} (5-95%: {usd(best['p05_usd'])} to {usd(best['p95_usd'])})."
+            f"{published}"
+        ),
+        "drivers": (
+            f"On average {names[drivers.index[0]]} drives {drivers.iloc[0]:.0%} of the interval's width, {names[drivers.index[1]]} "
+            f"{drivers.iloc[1]:.0%} and {names[drivers.index[2]]} {drivers.iloc[2]:.0%} (one input fixed at its midpoint at a time)."
+        ),
+        "title": f"Modelled revenue in {int(best['year'])}: {usd(best['median_usd'])} for {int(best['n_hosts'])} hosts, beside published estimates",
+    }
+
+
+def workers_title(workers: pd.DataFrame) -> str:
+    w = workers.loc[workers["period_end"].notna()].copy()
+    w["year"] = pd.to_datetime(w["period_end"]).dt.year
+    off = w.loc[(w["host"] == "RUS") & w["measure"].isin(["stock_official", "remaining_2397"]) & w["value"].notna()]
+    hi, lo = off.loc[off["value"].idxmax()], off.loc[off["value"].idxmin()]
+    study = w.loc[(w["host"] == "RUS") & (w["measure"] == "entries_for_study") & w["value"].notna()]
+    top = study.loc[study["value"].idxmax()]
+    return (f"Russia's official count of North Korean workers went from {hi['value']:,.0f} ({int(hi['year'])}) to {lo['value']:,.0f} "
+            f"({int(lo['year'])}); entries declared for study reached {top['value']:,.0f} in {int(top['year'])}")
