@@ -66,3 +66,16 @@ def test_fetch_without_key_exits_non_zero(monkeypatch, tmp_path, capsys):
     assert code != 0
     assert "COMTRADE_API_KEY" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_entries_converted_with_the_hosts_own_ratio():
+    workers, inputs, assumptions = _tables((1_000, 1_000), (500, 500), (50, 50))
+    entries = pd.DataFrame({
+        "source_id": ["e1", "e2"], "host": ["RUS", "RUS"], "measure": ["entries_total", "entries_total"],
+        "period_start": ["2017-01-01", "2019-01-01"], "period_end": ["2017-12-31", "2019-12-31"],
+        "value": [2_000.0, 4_000.0], "value_low": [np.nan] * 2, "value_high": [np.nan] * 2})
+    ranges = labor_revenue.input_ranges(pd.concat([workers, entries]), inputs, assumptions)
+    ratio = ranges.loc[(ranges["year"] == 2019) & (ranges["input"] == "people_per_entry")].iloc[0]
+    assert (ratio["low"], ratio["high"]) == (0.5, 0.5)  # 1,000 people / 2,000 entries in 2017
+    out = labor_revenue.simulate(ranges)["host_year"].set_index("year")
+    assert out.loc[2019, "median_usd"] == 4_000 * 0.5 * 500 * 12 * 0.5

@@ -6,8 +6,13 @@ Each input is drawn from a range computed from published figures (no number is t
 
 - workers present: the lowest to the highest people-present figure (``stock_official``,
   ``stock_estimate``, ``remaining_2397``; values and stated bounds) published for the
-  host and year. Entries, permits and visas count trips and documents, not people, and
-  are not used: a host-year with only those has no estimate;
+  host and year;
+- where a host-year has no people-present figure but has published border entries
+  (``entries_total``: trips, not people), workers = entries x people per entry, and
+  people per entry is a parameter with its own range: the lowest to the highest ratio
+  of people present to entries in the host's years that have both (so the conversion is
+  calibrated on the host's own published figures, and a host without such a year gets
+  no conversion). Permits and visas are not converted;
 - monthly wage: the lowest to the highest published monthly wage in US dollars for the
   host, for the region ``labor_revenue_assumptions`` names, and worldwide (other
   currencies are not converted, so they are left out);
@@ -29,7 +34,8 @@ import pandas as pd
 DRAWS = 20_000
 SEED = 20251127
 PEOPLE = ["stock_official", "stock_estimate", "remaining_2397"]
-INPUTS = ["workers", "monthly_wage_usd", "state_share"]
+INPUTS = ["workers", "entries", "people_per_entry", "monthly_wage_usd", "state_share"]
+ENTRIES = "entries_total"
 
 
 def _bounds(frame: pd.DataFrame) -> tuple[float, float, list[str]] | None:
@@ -43,27 +49,53 @@ def input_ranges(workers: pd.DataFrame, inputs: pd.DataFrame, assumptions: pd.Da
     """One row per (host, year, input): low, high and the sources behind them."""
     w = workers.loc[workers["measure"].isin(PEOPLE) & workers["period_end"].notna()].copy()
     w["year"] = pd.to_datetime(w["period_end"]).dt.year
+    start, end = pd.to_datetime(workers["period_start"]), pd.to_datetime(workers["period_end"])
+    whole_year = (start.dt.month == 1) & (start.dt.day == 1) & (end.dt.month == 12) & (end.dt.day == 31) & (start.dt.year == end.dt.year)
+    e = workers.loc[(workers["measure"] == ENTRIES) & whole_year].copy()
+    e["year"] = pd.to_datetime(e["period_end"]).dt.year
     rows = []
     for a in assumptions.itertuples(index=False):
         excluded = set(str(a.exclude_source_ids).split(";")) if isinstance(a.exclude_source_ids, str) else set()
         pool = inputs.loc[inputs["host"].isin({a.host, a.inputs_from, "WLD"}) & ~inputs["source_id"].isin(excluded)]
         wage = _bounds(pool.loc[(pool["parameter"] == "monthly_wage_per_worker") & (pool["currency"] == "USD")])
         share = _bounds(pool.loc[pool["parameter"] == "state_share_pct"])
-        for year, group in w.loc[w["host"] == a.workers_from].groupby("year"):
-            people = _bounds(group)
-            if people is None or wage is None or share is None:
+        if wage is None or share is None:
+            continue
+        people_by_year = {int(y): _bounds(g) for y, g in w.loc[w["host"] == a.workers_from].groupby("year")}
+        entries_by_year = {int(y): _bounds(g) for y, g in e.loc[e["host"] == a.workers_from].groupby("year")}
+        ratio = _ratio(people_by_year, entries_by_year)
+        for year in sorted(set(people_by_year) | (set(entries_by_year) if ratio else set())):
+            if people_by_year.get(year):
+                head = [("workers", people_by_year[year], 1.0)]
+            elif entries_by_year.get(year) and ratio:
+                head = [("entries", entries_by_year[year], 1.0), ("people_per_entry", ratio, 1.0)]
+            else:
                 continue
-            for name, (lo, hi, src), scale in (("workers", people, 1.0), ("monthly_wage_usd", wage, 1.0), ("state_share", share, 0.01)):
+            for name, (lo, hi, src), scale in (*head, ("monthly_wage_usd", wage, 1.0), ("state_share", share, 0.01)):
                 rows.append({"host": a.host, "year": int(year), "input": name, "low": lo * scale, "high": hi * scale,
                              "distribution": a.distribution, "n_sources": len(src), "source_ids": ";".join(src)})
     return pd.DataFrame(rows).sort_values(["host", "year", "input"]).reset_index(drop=True)
 
 
+def _ratio(people: dict, entries: dict) -> tuple[float, float, list[str]] | None:
+    """People present per border entry: the range over the years that have both."""
+    both = [y for y in people if people[y] and entries.get(y)]
+    if not both:
+        return None
+    lows = [people[y][0] / entries[y][1] for y in both]
+    highs = [people[y][1] / entries[y][0] for y in both]
+    sources = sorted({s for y in both for s in people[y][2] + entries[y][2]})
+    return min(lows), max(highs), sources
+
+
 def _draws(ranges: pd.DataFrame, host: str, year: int, fixed: str | None = None) -> np.ndarray:
     rng = np.random.default_rng([SEED, zlib.crc32(f"{host}:{year}".encode())])
     out = np.ones(DRAWS)
+    mine = ranges.loc[(ranges["host"] == host) & (ranges["year"] == year)]
     for name in INPUTS:  # a fixed order, so each input always takes the same stream position
-        r = ranges.loc[(ranges["host"] == host) & (ranges["year"] == year) & (ranges["input"] == name)].iloc[0]
+        if name not in set(mine["input"]):
+            continue
+        r = mine.loc[mine["input"] == name].iloc[0]
         draw = rng.uniform(r["low"], r["high"], DRAWS)
         out *= np.full(DRAWS, (r["low"] + r["high"]) / 2) if fixed == name else draw
     return out * 12  # monthly wage -> annual
@@ -78,7 +110,8 @@ def simulate(ranges: pd.DataFrame) -> dict[str, pd.DataFrame]:
         q5, q50, q95 = np.percentile(rev, [5, 50, 95])
         per.append({"host": host, "year": year, "median_usd": q50, "p05_usd": q5, "p95_usd": q95, "draws": DRAWS})
         width = q95 - q5
-        for name in INPUTS:
+        present = set(ranges.loc[(ranges["host"] == host) & (ranges["year"] == year), "input"])
+        for name in [i for i in INPUTS if i in present]:
             f5, f95 = np.percentile(_draws(ranges, host, year, fixed=name), [5, 95])
             sens.append({"host": host, "year": year, "input": name,
                          "interval_width_usd": width, "width_with_input_fixed_usd": f95 - f5,
