@@ -152,7 +152,8 @@ def labor_reading(world: pd.DataFrame, comparison: pd.DataFrame, sensitivity: pd
     same = comparison.loc[(comparison["year"] == best["year"]) & (comparison["currency"] == "USD")]
     points = same["value"].dropna()
     drivers = sensitivity.groupby("input")["share_of_width_from_input"].mean().sort_values(ascending=False)
-    names = {"monthly_wage_usd": "the monthly wage", "state_share": "the state's share", "workers": "the head count"}
+    names = {"monthly_wage_usd": "the monthly wage", "state_share": "the state's share", "workers": "the head count",
+             "entries": "the number of entries", "people_per_entry": "people per entry"}
     published = ""
     if not points.empty:
         published = (f" Published estimates for {int(best['year'])} range from {usd(points.min())} to {usd(points.max())} "
@@ -164,8 +165,8 @@ def labor_reading(world: pd.DataFrame, comparison: pd.DataFrame, sensitivity: pd
             f"{published}"
         ),
         "drivers": (
-            f"On average {names[drivers.index[0]]} drives {drivers.iloc[0]:.0%} of the interval's width, {names[drivers.index[1]]} "
-            f"{drivers.iloc[1]:.0%} and {names[drivers.index[2]]} {drivers.iloc[2]:.0%} (one input fixed at its midpoint at a time)."
+            "Fixing one input at a time at its midpoint narrows the 5-95% interval, on average over host-years, by "
+            + ", ".join(f"{v:.0%} for {names[k]}" for k, v in drivers.items()) + "."
         ),
         "title": f"Modelled revenue in {int(best['year'])}: {usd(best['median_usd'])} for {int(best['n_hosts'])} hosts, beside published estimates",
     }
