@@ -35,7 +35,11 @@ def workers(labor: pd.DataFrame, events: pd.DataFrame, title: str):
                         color=HOST_COLORS[host], alpha=0.7, label=f"{host} estimates")
         rem = h.loc[h["measure"] == "remaining_2397"]
         if not rem.empty:
-            ax.plot(rem["year"], rem["value"], "X", color=HOST_COLORS[host], markersize=8, label=f"{host} left (2397 report)")
+            ax.plot(rem["year"], rem["value"], "X", color=HOST_COLORS[host], markersize=8, label=f"{host} still present (2397 report)")
+        sent = h.loc[h["measure"] == "repatriated_2397"]
+        sent = sent.assign(v=sent["value"].fillna(sent["value_low"]).fillna(sent["value_high"])).dropna(subset=["v"])
+        if not sent.empty:
+            ax.plot(sent["year"], sent["v"], "v", color=HOST_COLORS[host], markersize=7, label=f"{host} sent home (2397 report)")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_ylabel("People present (log scale)")

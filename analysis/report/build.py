@@ -84,7 +84,7 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
         ("labor_revenue", fig7, "Log-scale chart of the modelled revenue to the state from workers abroad with its 5-95% interval, beside published estimates and ranges."),
         ("trade_products", fig5, "Log-scale chart of China's annual imports from North Korea by product line: clothing, wigs and eyelashes, watches, seafood, coal and iron ore."),
     ):
-        title = fig.axes[0].get_title(loc="left")
+        title = (fig.get_suptitle() or fig.axes[0].get_title(loc="left")).replace("\n", " ")
         paths = style.save(fig, out / "figures", stem)
         figs[stem] = {"src": _embed(paths), "alt": alt, "title": title, "svg": paths["svg"].name, "png": paths["png"].name}
     return figs

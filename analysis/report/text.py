@@ -166,7 +166,7 @@ def labor_reading(world: pd.DataFrame, comparison: pd.DataFrame, sensitivity: pd
         ),
         "drivers": (
             "Fixing one input at a time at its midpoint narrows the 5-95% interval, on average over host-years, by "
-            + ", ".join(f"{v:.0%} for {names[k]}" for k, v in drivers.items()) + "."
+            + ", ".join(f"{max(v, 0.0):.0%} for {names[k]}" for k, v in drivers.items()) + "."
         ),
         "title": f"Modelled revenue in {int(best['year'])}: {usd(best['median_usd'])} for {int(best['n_hosts'])} hosts, beside published estimates",
     }
