@@ -90,13 +90,18 @@ def check_sex_sums(arrivals: pl.DataFrame, disc: Discrepancies, log: IssueLog) -
     return conflicts_frame(rows)
 
 
-def choose_preferred(arrivals: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
-    """Add a boolean ``preferred`` column: True for every row of the chosen source of its period."""
-    meta = sources.select(
+def source_rank(sources: pl.DataFrame) -> pl.DataFrame:
+    """Per source: ``_kind`` (0 official ... 3 secondary) and ``_published`` (sortable text), for the precedence rule."""
+    return sources.select(
         "source_id",
         pl.col("kind").replace_strict({k: i for i, k in enumerate(SOURCE_KINDS)}, return_dtype=pl.Int32).alias("_kind"),
         pl.col("published").fill_null("").alias("_published"),
     )
+
+
+def choose_preferred(arrivals: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    """Add a boolean ``preferred`` column: True for every row of the chosen source of its period."""
+    meta = source_rank(sources)
     split = sex_split_gaps(arrivals).select([*PERIOD, "source_id", (~pl.col("consistent")).cast(pl.Int32).alias("_inconsistent")])
     per_source = (
         arrivals.group_by([*PERIOD, "source_id"])

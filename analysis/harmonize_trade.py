@@ -25,9 +25,8 @@ import math
 import polars as pl
 
 from .errors import Issue, IssueLog
-from .harmonize import conflicts_frame, find_conflicts
+from .harmonize import conflicts_frame, find_conflicts, source_rank
 from .ingest.discrepancies import Discrepancies
-from .schemas import SOURCE_KINDS
 
 SERIES = ["reporter", "partner", "commodity", "currency", "agency"]
 PERIOD = ["freq", "period_start", "period_end"]
@@ -56,11 +55,7 @@ def rounding_unit(value: float) -> float:
 
 
 def choose_preferred(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
-    meta = sources.select(
-        "source_id",
-        pl.col("kind").replace_strict({k: i for i, k in enumerate(SOURCE_KINDS)}, return_dtype=pl.Int32).alias("_kind"),
-        pl.col("published").fill_null("").alias("_published"),
-    )
+    meta = source_rank(sources)
     per_source = (
         flows.group_by([*SERIES, *PERIOD, "source_id"])
         .agg(
