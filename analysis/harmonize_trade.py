@@ -19,7 +19,6 @@ Checks:
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import polars as pl
@@ -208,5 +207,3 @@ def check_months_against_year(monthly: pl.DataFrame, annual: pl.DataFrame) -> pl
                 })
     return conflicts_frame(rows)
 
-
-__all__ = ["choose_preferred", "check_flow_sums", "trade_conflicts", "annual_table", "monthly_table", "check_months_against_year", "dt"]

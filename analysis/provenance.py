@@ -76,11 +76,6 @@ def raw_files(directory: Path, pattern: str) -> list[Path]:
     return sorted(p for p in Path(directory).glob(pattern) if not p.name.endswith(SIDECAR_SUFFIX))
 
 
-def checked(paths: list[Path], log: IssueLog) -> list[Path]:
-    """The subset of ``paths`` whose sidecars are present and whose hashes match."""
-    return [p for p in paths if read_sidecar(p, log) is not None]
-
-
 def verify_tree(directory: Path, log: IssueLog) -> int:
     """Check the sidecar of every data file under ``directory``, read by the build or not; return how many."""
     files = sorted(p for p in Path(directory).rglob("*") if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX) and not p.name.startswith("."))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from .errors import DataError, IssueLog
+from .errors import IssueLog
 from .rawio import schema_issues
 
 
@@ -62,5 +62,3 @@ def write_tables(files: dict[Path, bytes]) -> list[Path]:
     """Write every prepared file; return those that changed. Rendering happens before any write."""
     return [p for p, data in sorted(files.items()) if write_atomic(p, data)]
 
-
-__all__ = ["csv_bytes", "parquet_bytes", "write_atomic", "validate_published", "write_tables", "DataError"]

@@ -8,7 +8,6 @@ import pandera.polars as pa
 import polars as pl
 
 from ..errors import IssueLog
-from ..provenance import read_sidecar
 from ..rawio import Column, RawTable, read_table, validate_rows
 from ..errors import DataError
 
@@ -25,9 +24,11 @@ def columns_of(model: type[pa.DataFrameModel], kinds: dict[str, str] | None = No
 
 
 def load(path: Path, model: type[pa.DataFrameModel], log: IssueLog) -> RawTable | None:
-    """Check the sidecar, parse, and apply the model's rules. Problems go to ``log``; None if unusable."""
-    if read_sidecar(path, log) is None:
-        return None
+    """Parse and apply the model's rules. Problems go to ``log``; None if unusable.
+
+    Sidecars are checked once for the whole raw tree (:func:`analysis.provenance.verify_tree`)
+    before any table is loaded, so a changed file still stops the build.
+    """
     try:
         table = read_table(path, columns_of(model))
     except DataError as exc:
@@ -61,3 +62,14 @@ def concat(tables: list[RawTable]) -> pl.DataFrame:
 def public(frame: pl.DataFrame) -> pl.DataFrame:
     """Drop the internal ``_`` columns."""
     return frame.select([c for c in frame.columns if not c.startswith("_")])
+
+
+def check_periods(table: RawTable, log: IssueLog, explain) -> None:
+    """Apply ``explain(start, end, freq) -> (column, rule, found) | None`` to every row's period."""
+    for i, (start, end, freq) in enumerate(table.frame.select("period_start", "period_end", "freq").iter_rows()):
+        if end is None or freq is None:
+            continue
+        problem = explain(start, end, freq)
+        if problem:
+            column, rule, found = problem
+            log.add(table.name, table.lines[i], column, rule, found)

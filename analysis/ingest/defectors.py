@@ -24,7 +24,7 @@ from ..errors import IssueLog
 from ..provenance import raw_files
 from ..rawio import RawTable
 from ..schemas import DefectorArrivalObservations, DefectorCumulativeObservations
-from .common import check_source_links, concat, load
+from .common import check_periods, check_source_links, concat, load
 from .discrepancies import Discrepancies, ingest_discrepancies
 
 
@@ -52,16 +52,15 @@ def span_matches_freq(start: dt.date | None, end: dt.date, freq: str) -> bool:
     return end == _month_end(start.year, start.month + months - 1)
 
 
-def check_spans(table: RawTable, log: IssueLog) -> None:
-    for i, (start, end, freq) in enumerate(table.frame.select("period_start", "period_end", "freq").iter_rows()):
-        if end is None or freq is None:
-            continue
-        if not span_matches_freq(start, end, freq):
-            log.add(table.name, table.lines[i], "period_end", f"period {start}..{end} is not a whole calendar period of freq {freq} (A year, H half, Q quarter, M month; P any other span)", end)
-        elif freq == "P" and start is not None:
-            exact = next((f for f in ("A", "H", "Q", "M") if span_matches_freq(start, end, f)), None)
-            if exact:
-                log.add(table.name, table.lines[i], "freq", f"period {start}..{end} is a whole calendar period: use freq {exact}, not P", freq)
+def span_problem(start: dt.date | None, end: dt.date, freq: str):
+    """Why a period does not fit its freq (column, rule, found), or None."""
+    if not span_matches_freq(start, end, freq):
+        return "period_end", f"period {start}..{end} is not a whole calendar period of freq {freq} (A year, H half, Q quarter, M month; P any other span)", end
+    if freq == "P" and start is not None:
+        exact = next((f for f in ("A", "H", "Q", "M") if span_matches_freq(start, end, f)), None)
+        if exact:
+            return "freq", f"period {start}..{end} is a whole calendar period: use freq {exact}, not P", freq
+    return None
 
 
 def ingest_defectors(raw: Path, known_sources: set[str], log: IssueLog) -> DefectorInputs:
@@ -72,7 +71,7 @@ def ingest_defectors(raw: Path, known_sources: set[str], log: IssueLog) -> Defec
         if table is None:
             continue
         check_source_links(table, known_sources, log)
-        check_spans(table, log)
+        check_periods(table, log, span_problem)
         arrivals.append(table)
     cumulative: list[RawTable] = []
     for path in raw_files(folder, "cumulative*.csv"):

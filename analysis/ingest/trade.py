@@ -13,9 +13,8 @@ import polars as pl
 
 from ..errors import IssueLog
 from ..provenance import raw_files
-from ..rawio import RawTable
 from ..schemas import TradeFlowObservations
-from .common import check_source_links, concat, load
+from .common import check_periods, check_source_links, concat, load
 from .defectors import span_matches_freq
 from .discrepancies import Discrepancies, ingest_discrepancies
 
@@ -27,13 +26,10 @@ def period_ok(start: dt.date, end: dt.date, freq: str) -> bool:
     return (start.month, start.day) == (1, 1) and end.year == start.year and span_matches_freq(dt.date(end.year, end.month, 1), end, "M")
 
 
-def check_periods(table: RawTable, log: IssueLog) -> None:
-    for i, (start, end, freq) in enumerate(table.frame.select("period_start", "period_end", "freq").iter_rows()):
-        if None in (start, end, freq):
-            continue
-        if not period_ok(start, end, freq):
-            log.add(table.name, table.lines[i], "period_end",
-                    f"period {start}..{end} does not fit freq {freq} (A whole year, M whole month, YTD January 1 to a month end)", end)
+def period_problem(start: dt.date | None, end: dt.date, freq: str):
+    if start is None or period_ok(start, end, freq):
+        return None
+    return "period_end", f"period {start}..{end} does not fit freq {freq} (A whole year, M whole month, YTD January 1 to a month end)", end
 
 
 def ingest_trade(raw: Path, known_sources: set[str], log: IssueLog) -> tuple[pl.DataFrame, Discrepancies]:
@@ -43,7 +39,7 @@ def ingest_trade(raw: Path, known_sources: set[str], log: IssueLog) -> tuple[pl.
         if table is None:
             continue
         check_source_links(table, known_sources, log)
-        check_periods(table, log)
+        check_periods(table, log, period_problem)
         tables.append(table)
     disc = ingest_discrepancies(raw / "trade" / "discrepancies.csv", known_sources, log)
     return concat(tables), disc

@@ -55,9 +55,21 @@ def _embed(paths: dict[str, Path]) -> str:
     return "data:image/png;base64," + base64.b64encode(paths["png"].read_bytes()).decode("ascii")
 
 
-def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], out: Path) -> dict[str, dict]:
+def readings(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    """Every generated sentence, computed once for the figures' titles and the report's text."""
+    annual = tables["defector_arrivals_annual"]
+    return {
+        "summary": text.arrivals_summary(annual),
+        "counts": text.count_model_reading(results["defector_count_model"], tables["events"]),
+        "share": text.share_reading(annual, results["female_share_trend"]),
+        "trade": text.trade_reading(tables["trade_annual"]),
+        "labor": text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"]),
+    }
+
+
+def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], read: dict[str, dict[str, str]], out: Path) -> dict[str, dict]:
     annual, events = tables["defector_arrivals_annual"], tables["events"]
-    summary = text.arrivals_summary(annual)
+    summary = read["summary"]
     terms = results["defector_count_model"].set_index("term")
     closure = terms.loc["step:border-closure-2020", "rate_ratio"]
     title1 = f"Arrivals peaked in {summary['peak_year']}, dropped after the succession and ran {text.pct_change(closure)} after the 2020 border closure"
@@ -65,14 +77,12 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     share = results["female_share_fitted"]
     title2 = f"Women were most arrivals in every year but {', '.join(str(y) for y in share.loc[share['female_share'] < 0.5, 'year'])}"
     fig2 = defector_figures.female_share(annual, share, events, title2)
-    trade = text.trade_reading(tables["trade_annual"])
-    fig3 = trade_figures.annual_china(tables["trade_annual"], events, trade["title"])
+    fig3 = trade_figures.annual_china(tables["trade_annual"], events, read["trade"]["title"])
     fig4 = trade_figures.monthly_china(tables["trade_monthly"], events, text.monthly_title(tables["trade_monthly"]))
     fig5 = trade_figures.product_lines(tables["trade_flows"], events, text.products_title(tables["trade_flows"]))
-    labor = text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"])
     lw = tables["labor_workers"]
     fig6 = labor_figures.workers(lw, events, text.workers_title(lw))
-    fig7 = labor_figures.revenue(results["labor_revenue_world"], results["labor_revenue_comparison"], labor["title"])
+    fig7 = labor_figures.revenue(results["labor_revenue_world"], results["labor_revenue_comparison"], read["labor"]["title"])
     figs = {}
     for stem, fig, alt in (
         ("defector_arrivals_by_sex", fig1, "Bar chart of annual defector arrivals in South Korea by sex with the negative binomial fit, "
@@ -90,19 +100,22 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     return figs
 
 
-def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], figs: dict[str, dict]) -> str:
+def _number(value, fmt: str = "{:,.0f}") -> str:
+    """A number for the report's tables; empty for a missing value."""
+    return "" if value is None or value != value else fmt.format(value)
+
+
+def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], figs: dict[str, dict],
+           read: dict[str, dict[str, str]] | None = None) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-    sources = tables["sources"].copy()
-    used = set(tables["defector_arrivals"]["source_id"]) | set(tables["events"]["source_id"]) | set(tables["event_sources"]["source_id"])
-    sources = sources.loc[sources["source_id"].isin(used)].sort_values("source_id")
+    env.filters["number"] = _number
+    read = read if read is not None else readings(tables, results)
+    used = set().union(*(set(t["source_id"]) for name, t in tables.items() if name != "sources" and "source_id" in t.columns))
+    sources = tables["sources"].loc[tables["sources"]["source_id"].isin(used)].sort_values("source_id")
     annual = tables["defector_arrivals_annual"]
     context = {
         "version": __version__,
-        "summary": text.arrivals_summary(annual),
-        "counts": text.count_model_reading(results["defector_count_model"], tables["events"]),
-        "share": text.share_reading(annual, results["female_share_trend"]),
-        "trade": text.trade_reading(tables["trade_annual"]),
-        "labor": text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"]),
+        **read,
         "comparison": results["labor_revenue_comparison"],
         "provenance": text.provenance_summary(tables),
         "figs": figs,
@@ -145,9 +158,10 @@ def build_report(processed: Path, out: Path, progress: Callable[[str], None] = l
     results = run_models(tables)
     write_results(results, out)
     progress(f"[2/4] fitted models, wrote {len(results)} result tables to {out / 'tables'} ({time.perf_counter() - t0:.1f}s)")
-    figs = draw_figures(tables, results, out)
+    read = readings(tables, results)
+    figs = draw_figures(tables, results, read, out)
     progress(f"[3/4] drew {len(figs)} figures ({time.perf_counter() - t0:.1f}s)")
-    html = render(tables, results, figs)
+    html = render(tables, results, figs, read)
     path = out / "report.html"
     write_atomic(path, html.encode("utf-8"))
     progress(f"[4/4] wrote {path} ({time.perf_counter() - t0:.1f}s)")
