@@ -40,28 +40,22 @@ def run_build(raw, processed, capsys) -> tuple[int, str]:
 MOU_2009_ALL = "mou-cn-defectors-stats-2020,2009-01-01,2009-12-31,A,all,2914"
 
 
-def _negative(raw):
-    n = line_of(raw, ARRIVALS, MOU_2009_ALL)
-    edit_line(raw, ARRIVALS, n, ",2914,", ",-2914,")
-    return n
+def _edit_2009(old: str, new: str):
+    """A mutation of the MOU's 2009 total row: replace ``old`` by ``new``; returns the line changed."""
+    def mutate(raw):
+        n = line_of(raw, ARRIVALS, MOU_2009_ALL)
+        edit_line(raw, ARRIVALS, n, old, new)
+        return n
+    return mutate
 
 
-def _non_numeric(raw):
-    n = line_of(raw, ARRIVALS, MOU_2009_ALL)
-    edit_line(raw, ARRIVALS, n, ",2914,", ",2.9k,")
-    return n
-
-
-def _unknown_sex(raw):
-    n = line_of(raw, ARRIVALS, MOU_2009_ALL)
-    edit_line(raw, ARRIVALS, n, ",all,", ",both,")
-    return n
-
-
-def _sum_broken(raw):
-    n = line_of(raw, ARRIVALS, MOU_2009_ALL)
-    edit_line(raw, ARRIVALS, n, ",2914,", ",2915,")
-    return n
+_negative = _edit_2009(",2914,", ",-2914,")
+_non_numeric = _edit_2009(",2914,", ",2.9k,")
+_unknown_sex = _edit_2009(",all,", ",both,")
+_sum_broken = _edit_2009(",2914,", ",2915,")
+_unknown_source = _edit_2009("mou-cn-defectors-stats-2020,", "nowhere-listed,")
+_bad_date = _edit_2009("2009-12-31", "2009-13-31")
+_wrong_span = _edit_2009("2009-12-31", "2009-11-30")
 
 
 def _duplicate(raw):
@@ -83,24 +77,6 @@ def _missing_url(raw):
     cells[url_at] = ""
     lines[n - 1] = ",".join(cells)
     rewrite(path, "\n".join(lines))
-    return n
-
-
-def _unknown_source(raw):
-    n = line_of(raw, ARRIVALS, MOU_2009_ALL)
-    edit_line(raw, ARRIVALS, n, "mou-cn-defectors-stats-2020,", "nowhere-listed,")
-    return n
-
-
-def _bad_date(raw):
-    n = line_of(raw, ARRIVALS, MOU_2009_ALL)
-    edit_line(raw, ARRIVALS, n, "2009-12-31", "2009-13-31")
-    return n
-
-
-def _wrong_span(raw):
-    n = line_of(raw, ARRIVALS, MOU_2009_ALL)
-    edit_line(raw, ARRIVALS, n, "2009-12-31", "2009-11-30")
     return n
 
 
