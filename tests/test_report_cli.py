@@ -11,7 +11,7 @@ import pytest
 
 from analysis import cli
 from analysis.paths import ROOT
-from analysis.report.build import build_report, load_tables, render, run_models
+from analysis.report.build import FIGURE_STEMS, build_report, load_tables, render, run_models
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +25,15 @@ def report(built, tmp_path_factory):
 def test_report_is_self_contained_and_complete(report):
     path, out = report
     html = path.read_text(encoding="utf-8")
-    assert html.count('<img src="data:image/png;base64,') == 7
+    assert html.count('<img src="data:image/png;base64,') == 14
     assert not re.search(r'<(img|script|link)[^>]+(src|href)="(?!data:)(?!https?://)', html)
-    for section in ("Key findings", "Defectors arriving in South Korea", "Trade", "Workers abroad", "Published estimates beside the model", "Methods", "Data appendix", "Conflicts between sources", "Sources"):
+    for section in ("Key findings", "Defectors arriving in South Korea", "Trade", "Workers abroad", "Published estimates beside the model",
+                    "Relationships between the flows", "Forecasts", "Breaks at unknown dates", "interrupted time series", "Methods", "Data appendix",
+                    "Conflicts between sources", "Sources"):
         assert section in html
     assert "Arrivals peaked in 2009 at 2,914 people; in 2025 they were 223." in html
-    stems = ["defector_arrivals_by_sex", "defector_female_share", "labor_revenue", "labor_workers", "trade_annual_china", "trade_monthly_china", "trade_products"]
+    stems = ["defector_arrivals_by_sex", "defector_female_share", "labor_revenue", "labor_workers", "trade_annual_china", "trade_monthly_china",
+             "trade_products", "its_annual", "its_quarterly", "breaks", "trade_monthly_model", "trade_stl", "forecasts", "relationships_ccf"]
     assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(f"{s}.{x}" for s in stems for x in ("png", "svg"))
     terms = pl.read_csv(out / "tables" / "defector_count_model.csv")
     rr = terms.filter(pl.col("term") == "step:border-closure-2020")["rate_ratio"].item()
@@ -44,9 +47,10 @@ def test_text_follows_the_data(built):
     annual = tables["defector_arrivals_annual"]
     annual.loc[annual["year"] == 2025, ["total", "female"]] = [300, 275]
     annual.loc[annual["year"] == 2025, "female_share"] = 275 / 300
-    html = render(tables, run_models(tables), {k: {"src": "data:,", "alt": "", "title": "", "svg": "", "png": ""} for k in ("defector_arrivals_by_sex", "defector_female_share", "trade_annual_china", "trade_monthly_china", "trade_products", "labor_workers", "labor_revenue")})
+    html = render(tables, run_models(tables), {k: {"src": "data:,", "alt": "", "title": "", "svg": "", "png": ""} for k in FIGURE_STEMS})
     assert "in 2025 they were 300." in html
     assert "in 2025 they were 223." not in html
+    assert "; 300 arrived." in html  # the interrupted-time-series counterfactual sentence reads the same table
 
 
 def test_cli_help_and_sources(built, capsys):

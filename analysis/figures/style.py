@@ -84,3 +84,44 @@ def save(fig, directory: Path, stem: str) -> dict[str, Path]:
         out[fmt] = path
     plt.close(fig)
     return out
+
+
+def decimal_year(periods) -> "pd.Index":
+    """Period labels ('2019', '2019Q3', '2019-07') as decimal years: a year at its number, shorter periods at their midpoint."""
+    out = []
+    for label in periods:
+        p = pd.Period(str(label))
+        if p.freqstr.startswith("Y"):
+            out.append(float(p.year))
+        else:
+            mid = p.start_time + (p.end_time - p.start_time) / 2
+            out.append(mid.year + (mid.day_of_year - 1) / 365.25)
+    return pd.Index(out, dtype=float)
+
+
+def millions(ax, log: bool = True) -> None:
+    """US dollars shown in millions (log scale by default)."""
+    if log:
+        ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1e6:,g}")
+
+
+def panels(n: int, width: float = 8.0, height: float = 3.0, sharex: bool = True):
+    """A column of ``n`` panels in the house style, with room for a title and a source line."""
+    fig, axes = plt.subplots(n, 1, figsize=(width, height * n + 1.0), sharex=sharex, squeeze=False)
+    axes = list(axes[:, 0])
+    fig.subplots_adjust(left=0.12, right=0.97, top=1 - 0.75 / (height * n + 1.0), bottom=0.55 / (height * n + 1.0) + 0.04, hspace=0.25)
+    for ax in axes:
+        ax.set_axisbelow(True)
+    return fig, axes
+
+
+def suptitle(fig, text: str) -> None:
+    """The finding, as the title of a figure with several panels."""
+    fig.suptitle("\n".join(textwrap.wrap(text, 80)[:2]), x=0.01, ha="left", fontsize=12, fontweight="bold")
+
+
+def log_counts(ax) -> None:
+    """A log-scale count axis labelled with plain numbers (1,000 rather than 10^3)."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,g}")

@@ -69,8 +69,10 @@ def usable_changes(index: pd.PeriodIndex, events: pd.DataFrame, changes=CHANGES,
     return out
 
 
-def design(index: pd.PeriodIndex, events: pd.DataFrame, changes: list[tuple[str, str]], origin: pd.Period) -> pd.DataFrame:
-    spec = [(kind, event_id) for event_id, _ in changes for kind in ("step", "ramp")]
+def design(index: pd.PeriodIndex, events: pd.DataFrame, changes: list[tuple[str, str]], origin: pd.Period,
+           levels_only: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Constant, trend, and a step and a ramp per change (only a step for ids in ``levels_only``)."""
+    spec = [(kind, event_id) for event_id, _ in changes for kind in (("step",) if event_id in levels_only else ("step", "ramp"))]
     X = interventions.design(events, index, spec) if spec else pd.DataFrame(index=index)
     X.insert(0, "trend", np.asarray([(p - origin).n for p in index], dtype=float))
     return sm.add_constant(X, has_constant="add")

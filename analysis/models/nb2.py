@@ -57,10 +57,11 @@ class NB2Fit:
         cov = self.result.cov_params().loc[names, names].to_numpy()
         theta = rng.multivariate_normal(mean, cov, size=draws, method="cholesky")
         eta = theta[:, :-1] @ X[self.columns].to_numpy(float).T
-        mu = np.exp(np.clip(eta, -50, 50))
+        mu = np.exp(np.clip(eta, -30, 30))
         alpha = np.clip(theta[:, -1:], 1e-8, None)
-        size = 1.0 / alpha
-        return rng.negative_binomial(size, size / (size + mu))
+        # NB2 as a gamma-Poisson mixture (stable for any alpha, unlike numpy's negative_binomial at tiny alpha)
+        lam = mu * rng.gamma(shape=1.0 / alpha, scale=alpha, size=mu.shape)
+        return rng.poisson(lam)
 
 
 def fit(y: np.ndarray, X: pd.DataFrame, what: str) -> NB2Fit:

@@ -20,12 +20,21 @@ from ..figures import defectors as defector_figures
 from ..figures import trade as trade_figures
 from ..figures import labor as labor_figures
 from ..figures import style
-from ..models import defector_counts, labor_revenue
+from ..figures import breaks as breaks_figures
+from ..figures import forecasts as forecast_figures
+from ..figures import its as its_figures
+from ..figures import relationships as relationship_figures
+from ..figures import trade_model as trade_model_figures
+from ..models import breaks, defector_counts, forecasts, its, labor_revenue, relationships, trade_monthly
 from ..publish import write_atomic
 from ..validate import read_published
-from . import text
+from . import text, text_timeseries
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: Every figure in the report, by file stem (reports/figures/<stem>.svg and .png).
+FIGURE_STEMS = ("defector_arrivals_by_sex", "defector_female_share", "trade_annual_china", "trade_monthly_china", "labor_workers",
+                "labor_revenue", "trade_products", "its_annual", "its_quarterly", "breaks", "trade_monthly_model", "trade_stl",
+                "forecasts", "relationships_ccf")
 
 
 def load_tables(processed: Path) -> dict[str, pd.DataFrame]:
@@ -39,6 +48,11 @@ def run_models(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     share = defector_counts.fit_female_share(annual)
     return {
         **labor_revenue.run(tables),
+        **its.run(tables),
+        **breaks.run(tables),
+        **trade_monthly.run(tables),
+        **forecasts.run(tables),
+        **relationships.run(tables),
         "defector_count_model": counts["terms"],
         "defector_count_fitted": counts["fitted"],
         "female_share_trend": share["terms"],
@@ -64,6 +78,11 @@ def readings(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame]) 
         "share": text.share_reading(annual, results["female_share_trend"]),
         "trade": text.trade_reading(tables["trade_annual"]),
         "labor": text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"]),
+        "its": text_timeseries.its_reading(results["its_terms"], results["its_paths"], tables["events"]),
+        "breaks": text_timeseries.breaks_reading(results["breaks_breaks"], results["breaks_bic"], tables["events"]),
+        "trade_model": text_timeseries.trade_model_reading(results["trade_monthly_effects"], results["trade_monthly_stl"]),
+        "forecast": text_timeseries.forecast_reading(results["forecasts"], results["forecast_accuracy"]),
+        "relations": text_timeseries.relationships_reading(results["relationships_ccf"], results["relationships_granger"], results["relationships_skipped"]),
     }
 
 
@@ -83,6 +102,16 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     lw = tables["labor_workers"]
     fig6 = labor_figures.workers(lw, events, text.workers_title(lw))
     fig7 = labor_figures.revenue(results["labor_revenue_world"], results["labor_revenue_comparison"], read["labor"]["title"])
+    fig8 = its_figures.paths(results["its_paths"], events, "its_annual", read["its"]["title"], "Arrivals per year (log scale)")
+    fig9 = its_figures.paths(results["its_paths"], events, "its_quarterly", read["its"].get("title_quarterly", "Quarterly arrivals"), "Arrivals per quarter (log scale)")
+    fig10 = breaks_figures.breaks(results["breaks_segments"], results["breaks_breaks"], events, [
+        ("defector_arrivals_annual", "Defector arrivals (annual)", "persons"),
+        ("china_prk_trade_monthly_total", "China-DPRK trade (monthly, China's customs)", "USD per month")],
+        "Breaks found without being told the dates: arrivals and China-DPRK trade, with 95% bands and the nearest events")
+    fig11 = trade_model_figures.fitted(results["trade_monthly_fitted"], events, [e for e, _ in trade_monthly.INTERVENTIONS], read["trade_model"]["title"])
+    fig12 = trade_model_figures.stl(results["trade_monthly_stl"], read["trade_model"]["stl_title"])
+    fig13 = forecast_figures.fan(results["forecasts"], results["forecast_history"], results["forecast_accuracy"], read["forecast"]["title"])
+    fig14 = relationship_figures.ccf(results["relationships_ccf"], read["relations"]["title"])
     figs = {}
     for stem, fig, alt in (
         ("defector_arrivals_by_sex", fig1, "Bar chart of annual defector arrivals in South Korea by sex with the negative binomial fit, "
@@ -93,6 +122,13 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
         ("labor_workers", fig6, "Two panels: people present by host country over time, official figures as lines and estimates as hollow points with ranges; and Russia's annual border entries of North Koreans by declared purpose."),
         ("labor_revenue", fig7, "Log-scale chart of the modelled revenue to the state from workers abroad with its 5-95% interval, beside published estimates and ranges."),
         ("trade_products", fig5, "Log-scale chart of China's annual imports from North Korea by product line: clothing, wigs and eyelashes, watches, seafood, coal and iron ore."),
+        ("its_annual", fig8, "Log-scale chart of annual arrivals with the segmented negative binomial fit and its 95% band, and dashed paths without the succession, 2016 sanctions and 2020 closure changes."),
+        ("its_quarterly", fig9, "Log-scale chart of quarterly arrivals from 2019 with the fit and the path without the 2020 border closure."),
+        ("breaks", fig10, "Two panels: annual arrivals and monthly China-DPRK trade on log scales, with the segment means between the breaks the search found, shaded 95% bands of the break dates and the nearest events marked."),
+        ("trade_monthly_model", fig11, "Two panels: China's monthly exports to and imports from North Korea on log scales, published months as points, the model's fit and 95% band, and the sanctions, closure and reopening dates marked."),
+        ("trade_stl", fig12, "Four panels: log monthly China-DPRK trade with published and interpolated months, and its STL trend, seasonal and remainder components."),
+        ("forecasts", fig13, "Three panels: arrivals and China-DPRK trade with forecasts for the next three years and 80% and 95% prediction intervals, and bars of the backtest's MASE for the models and the naive forecast by horizon."),
+        ("relationships_ccf", fig14, "Bar charts of the correlation between year-on-year growth rates at lags of minus two to two years, with dashed bands for zero correlation."),
     ):
         title = (fig.get_suptitle() or fig.axes[0].get_title(loc="left")).replace("\n", " ")
         paths = style.save(fig, out / "figures", stem)
@@ -120,6 +156,12 @@ def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], fi
         "provenance": text.provenance_summary(tables),
         "figs": figs,
         "model_terms": results["defector_count_model"],
+        "its_terms": results["its_terms"],
+        "breaks_found": results["breaks_breaks"],
+        "trade_effects": results["trade_monthly_effects"],
+        "forecast_table": results["forecasts"],
+        "accuracy": results["forecast_accuracy"],
+        "granger_table": results["relationships_granger"],
         "annual": annual,
         "sources": sources,
         "conflicts": tables["conflicts"],
