@@ -1,0 +1,160 @@
+"""Stream a large tab-separated text file (plain or gzip) and pick out the lines that hold a token.
+
+A UN Comtrade bulk file holds millions of records of which a few thousand concern North
+Korea. Parsing every field of every record (what a CSV reader does) costs far more than
+decompressing the file, so :func:`candidate_lines` does the cheap part first: it
+reads the text chunk by chunk and returns, per chunk, only the lines that contain a
+byte string such as
+``b"408"``. The caller then parses those few lines with a real CSV reader and applies
+the exact rule; any line whose cell reads 408 contains the bytes ``408``, so nothing is
+lost, and the false candidates (a value that happens to contain 408) are dropped by the
+exact rule.
+
+Memory is bounded by the chunk size (a few megabytes), whatever the size of the file. While searching, every chunk is checked for ragged lines (a line
+whose number of tabs differs from the header's), so a damaged file still fails, naming
+the line. Blank lines are allowed and skipped; line numbers are 1-based physical lines
+(the header is line 1). A gzip file may have several members (as ``pigz`` or
+``bgzip`` write them); a truncated one is an error.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import DataError, Issue
+from ..paths import display
+
+#: Bytes of text searched at a time (the last partial line is carried over).
+CHUNK = 8 << 20
+_READ = 1 << 20  # compressed bytes read at a time
+
+
+@dataclass
+class Candidates:
+    """The candidate lines of one chunk: their text (each ending in a newline) and 1-based line numbers."""
+
+    text: bytes
+    lines: list[int]
+    lines_scanned: int  # lines of the file read so far, header included
+    bytes_read: int  # bytes of the file as stored (compressed or not) read so far
+
+
+def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
+    """The text of ``path`` (decompressed if it ends in ``.gz``) in pieces of at most :data:`CHUNK` bytes,
+    each with the bytes of the file (as stored) read so far."""
+    name = display(path)
+    if not path.exists():
+        raise DataError([Issue(name, None, None, "file does not exist")])
+    with open(path, "rb") as fh:
+        if not path.name.endswith(".gz"):
+            while data := fh.read(CHUNK):
+                yield data, fh.tell()
+            return
+        d = zlib.decompressobj(31)
+        fed = False  # the current gzip member has received input
+        while data := fh.read(_READ):
+            while data:
+                fed = True
+                try:
+                    out = d.decompress(data, CHUNK)
+                except zlib.error as exc:
+                    raise DataError([Issue(name, None, None, f"not a readable gzip file ({exc})")]) from None
+                if out:
+                    yield out, fh.tell() - len(d.unconsumed_tail)
+                if d.eof:  # the end of a member: another may follow
+                    data = d.unused_data
+                    d, fed = zlib.decompressobj(31), False
+                else:
+                    data = d.unconsumed_tail
+        if fed:
+            raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")])
+
+
+def _ragged(name: str, block: bytes, first_line: int, tabs: int) -> list[Issue]:
+    """The lines of ``block`` whose number of tabs is off (the slow path, taken only when the count is off)."""
+    issues = []
+    for i, line in enumerate(block.split(b"\n")[:-1]):
+        if line.strip(b"\r") == b"":
+            continue
+        n = line.count(b"\t")
+        if n != tabs:
+            issues.append(Issue(name, first_line + i, None, f"row has {n + 1} fields; the header has {tabs + 1} (ragged or damaged row)"))
+            if len(issues) >= 20:
+                break
+    return issues
+
+
+def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None) -> Iterator[Candidates]:
+    """The lines after the header that contain ``token``, chunk by chunk, from a tab-separated file.
+
+    With ``columns`` (0-based field positions), only lines where one of those fields
+    contains ``token``. ``fields`` is the header's number of fields; a line with another
+    number of fields raises :class:`DataError` naming the line. Yields one
+    :class:`Candidates` per chunk (possibly with no lines, so that a caller can show
+    progress).
+    """
+    path = Path(path)
+    name = display(path)
+    tabs = fields - 1
+    carry = b""  # a line begun in the previous chunk
+    line_no = 0  # physical lines completed so far
+    header_done = False
+    bytes_read = 0
+    for data, bytes_read in _text_chunks(path):
+        nl = data.find(b"\n")
+        if nl == -1:
+            carry += data
+            continue
+        head = carry + data[: nl + 1]  # the line that straddles the chunks, now whole
+        if not header_done:  # the header: checked by the caller, never a candidate
+            line_no += 1
+            header_done = True
+        else:
+            found = _pick(name, head, 0, len(head), line_no + 1, token, tabs, columns, bytes_read)
+            line_no = found.lines_scanned
+            if found.lines:
+                yield found
+        end = data.rfind(b"\n") + 1
+        carry = data[end:]
+        found = _pick(name, data, nl + 1, end, line_no + 1, token, tabs, columns, bytes_read)
+        line_no = found.lines_scanned
+        yield found
+    if carry and header_done:  # a last line without a newline
+        yield _pick(name, carry + b"\n", 0, len(carry) + 1, line_no + 1, token, tabs, columns, bytes_read)
+
+
+def _in_columns(line: bytes, token: bytes, columns: tuple[int, ...], tabs: int) -> bool:
+    cells = line.split(b"\t")
+    if len(cells) != tabs + 1:  # ragged: keep it, so that the caller's parser reports it
+        return True
+    return any(token in cells[c] for c in columns)
+
+
+def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes, tabs: int,
+          columns: tuple[int, ...] | None, bytes_read: int) -> Candidates:
+    """Check the whole lines ``buf[start:end]`` (the first is line ``first``) and pick those holding ``token``."""
+    if end <= start:
+        return Candidates(b"", [], first - 1, bytes_read)
+    pieces: list[bytes] = []
+    lines: list[int] = []
+    counted, line_at = start, first  # line_at: the number of the line that starts at counted
+    i = buf.find(token, start, end)
+    while i != -1:
+        s = buf.rfind(b"\n", start, i) + 1 or start
+        e = buf.find(b"\n", i, end) + 1
+        line_at += buf.count(b"\n", counted, s)
+        counted = s
+        line = buf[s:e]
+        if columns is None or _in_columns(line, token, columns, tabs):
+            pieces.append(line)
+            lines.append(line_at)
+        i = buf.find(token, e, end)
+    n_lines = line_at - first + buf.count(b"\n", counted, end)
+    if buf.count(b"\t", start, end) != tabs * n_lines:  # a ragged row, or a blank line (allowed)
+        issues = _ragged(name, buf[start:end], first, tabs)
+        if issues:
+            raise DataError(issues)
+    return Candidates(b"".join(pieces), lines, first - 1 + n_lines, bytes_read)
