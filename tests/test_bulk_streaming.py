@@ -107,6 +107,21 @@ def test_ragged_row_is_an_error_naming_its_line(tmp_path):
     assert not out.exists()
 
 
+def test_ragged_rows_that_balance_out_are_caught_on_a_candidate(tmp_path):
+    """One row a field short and a DPRK row a field long: the chunk's tab total is right, the candidate check is not."""
+    lines = fixture_lines()
+    short = next(k for k, row in enumerate(lines[1:], start=1) if row.split("\t")[I_PARTNER] != "408")
+    long = dprk_lines(lines)[2] - 1
+    lines[short] = lines[short].rsplit("\t", 1)[0]
+    lines[long] = lines[long] + "\textra"
+    p = tmp_path / "balanced.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        cb.ingest_bulk([p], tmp_path / "out.parquet", progress=False)
+    (issue,) = err.value.issues
+    assert (issue.line, "48 fields" in issue.rule) == (long + 1, True)
+
+
 def test_non_utf8_row_is_an_error_naming_its_line(tmp_path):
     data = bytearray(BULK.read_bytes())
     lines = fixture_lines()
