@@ -52,6 +52,7 @@ from ..errors import DataError, Issue
 from ..paths import display
 from .comtrade_layout import DPRK, FINAL_COLUMNS
 
+
 def _separator(path: Path) -> str:
     stem = path.name[:-3] if path.name.endswith(".gz") else path.name
     if stem.endswith(".csv"):
