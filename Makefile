@@ -12,7 +12,7 @@ STAMPS := .build
 RAW_FILES := $(shell find data/raw -type f 2>/dev/null | LC_ALL=C sort)
 CODE_FILES := $(shell find analysis -type f \( -name '*.py' -o -name '*.html' -o -name '*.css' \) 2>/dev/null | LC_ALL=C sort)
 
-.PHONY: help setup data validate report test lab clean
+.PHONY: help setup data validate report test lab bench clean
 
 help: ## Show this list of targets
 	@echo "nkflows — North Korea's cross-border flows, sourced and modelled"
@@ -40,8 +40,7 @@ validate: $(STAMPS)/data ## Validate every published table (pandera schemas + fr
 report: $(STAMPS)/report ## Build data, fit the models, draw the figures, write reports/report.html
 
 $(STAMPS)/report: $(STAMPS)/data
-	$(NKFLOWS) validate
-	$(NKFLOWS) report
+	$(NKFLOWS) report --validate
 	@touch $@
 
 test: $(VENV)/.installed ## Run the whole test suite
@@ -50,6 +49,10 @@ test: $(VENV)/.installed ## Run the whole test suite
 lab: $(VENV)/.installed ## Start JupyterLab on notebooks/ (installs the lab extras first)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab]'
 	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(VENV)/.installed ## Time the build and bulk ingestion (installs the bench extras); writes reports/bench.csv
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(PY) -m bench.run
 
 clean: ## Remove built artefacts (Parquet, reports, stamps); keeps the committed CSVs
 	rm -rf $(STAMPS) reports/figures reports/tables reports/report.html data/processed/*.parquet

@@ -33,6 +33,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.validate:  # in this process: the libraries both steps need are imported once
+        cmd_validate(args)
     from .report.build import build_report
 
     path = build_report(Path(args.processed), Path(args.out), progress=_progress)
@@ -78,7 +80,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_bulk(args: argparse.Namespace) -> int:
-    from .ingest.comtrade import ingest_bulk
+    from .ingest.comtrade_bulk import ingest_bulk
 
     counts = ingest_bulk([Path(f) for f in args.files], Path(args.out), progress=not args.quiet)
     print(", ".join(f"{k}: {v:,}" for k, v in counts.items()))
@@ -101,6 +103,7 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="fit the models, draw the figures and write reports/report.html")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
+    r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
     r.set_defaults(func=cmd_report)
 
     s = sub.add_parser("sources", help="list the sources behind the dataset")

@@ -67,5 +67,21 @@ def test_cli_help_and_sources(built, capsys):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lists_its_targets():
     out = subprocess.run(["make", "-s", "-C", str(ROOT)], capture_output=True, text=True, check=True).stdout
-    for target in ("setup", "data", "validate", "report", "test", "lab", "clean"):
+    for target in ("setup", "data", "validate", "report", "test", "lab", "bench", "clean"):
         assert f"make {target}" in out
+
+
+def test_report_validate_checks_before_writing(processed_copy, tmp_path, capsys):
+    """`nkflows report --validate` (what `make report` runs) stops on an invalid table and writes no report."""
+    path = processed_copy / "defector_arrivals_annual.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    header = lines[0].split(",")
+    cells[header.index("total")] = "-5"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    assert cli.main(["report", "--validate", "--processed", str(processed_copy), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "defector_arrivals_annual.csv" in err and "total" in err
+    assert not out.exists()

@@ -11,43 +11,25 @@ top-level ``elapsedTime``, ``count``, ``data``, ``error``), and against code tha
 itself does not name the columns: ``getFinalData`` returns ``json_normalize(response['data'])``.
 
 - :func:`read_api_json` parses a saved response, the JSON object with a ``data`` list.
-- :func:`scan_bulk` / :func:`ingest_bulk` stream bulk files (tab-separated ``.txt`` or
-  comma-separated ``.csv``, plain or ``.gz``) whose header holds the same 47 columns,
-  keep the rows where North Korea (M49 408) is reporter or partner, and write them to
-  Parquet as text, exactly as in the file, with ``_file`` and ``_line``.
+- :func:`scan_bulk` / :func:`ingest_bulk` (in :mod:`analysis.ingest.comtrade_bulk`,
+  re-exported here) stream bulk files (tab-separated ``.txt`` or comma-separated
+  ``.csv``, plain or ``.gz``) whose header holds the same 47 columns, keep the rows where
+  North Korea (M49 408) is reporter or partner, and write them to Parquet as text,
+  exactly as in the file, with ``_file`` and ``_line``. The column list and 408 live in
+  :mod:`analysis.ingest.comtrade_layout`.
   :func:`read_bulk_extract` then applies the same strict rules as :func:`read_api_json`.
 - :func:`records_to_flows` maps validated records to
   :class:`analysis.schemas.TradeFlowObservations` rows.
-
-Streaming, measured (polars 2.1.0, 2 cores, a synthetic bulk file of the real layout)
------------------------------------------------------------------------------------
-- ``scan_csv`` reads ``.gz`` lazily: a 316 MB gzip file (16 million rows, 3.9 GB
-  decompressed) streamed through ``sink_parquet`` with a peak of ~290 MB anonymous
-  memory, the same as for 1 million rows (~140 MB) plus a fixed overhead. Passing an open
-  ``gzip.GzipFile`` instead makes polars read it all (1.9 GB peak for 4 million rows), so
-  paths are passed, never file objects.
-- A filter that keeps few rows leaves each kept string a *view* into the chunk it came
-  from, so the sink's buffered rows pinned whole chunks: peak memory grew with the file
-  (673 MB for 16 million rows). Copying the kept strings (``concat_str`` with ``""``)
-  and small row groups keep it flat (~290 MB for 8 or 16 million rows, sparse or dense).
-  :func:`ingest_bulk` as written, progress callback included: 180 MB peak for 1 million
-  rows, 330 MB for 16 million (1,000 or 80 rows kept).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 import math
-import os
 import re
-import shutil
-import sys
-import tempfile
-import time
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 import pandera.polars as pa
 import polars as pl
@@ -56,28 +38,15 @@ from ..errors import DataError, Issue, IssueLog
 from ..paths import display
 from ..rawio import schema_issues
 from ..schemas import SOURCE_ID, TradeFlowObservations
+from .comtrade_bulk import ingest_bulk, scan_bulk  # noqa: F401 - part of this module's interface
+from .comtrade_layout import DPRK, FINAL_COLUMNS  # noqa: F401 - DPRK is part of this module's interface
 
 # ----------------------------------------------------------------------------- layout
-#: The 47 final-data record fields, in the API's order (see the module docstring).
-FINAL_COLUMNS: tuple[str, ...] = (
-    "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period",
-    "reporterCode", "reporterISO", "reporterDesc", "flowCode", "flowDesc",
-    "partnerCode", "partnerISO", "partnerDesc", "partner2Code", "partner2ISO", "partner2Desc",
-    "classificationCode", "classificationSearchCode", "isOriginalClassification",
-    "cmdCode", "cmdDesc", "aggrLevel", "isLeaf", "customsCode", "customsDesc",
-    "mosCode", "motCode", "motDesc", "qtyUnitCode", "qtyUnitAbbr", "qty", "isQtyEstimated",
-    "altQtyUnitCode", "altQtyUnitAbbr", "altQty", "isAltQtyEstimated",
-    "netWgt", "isNetWgtEstimated", "grossWgt", "isGrossWgtEstimated",
-    "cifvalue", "fobvalue", "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
-)
-
 #: A record's identity: two records with the same values here are the same figure.
 RECORD_KEY: tuple[str, ...] = (
     "typeCode", "freqCode", "period", "reporterCode", "partnerCode", "flowCode",
     "cmdCode", "customsCode", "motCode", "partner2Code",
 )
-
-DPRK = 408
 
 #: M49 codes the project uses -> (ISO3 used in trade_flows, ISO code Comtrade prints, Comtrade's name).
 #: Checked against UN Comtrade's partner reference table, partnerAreas.json (the file
@@ -380,166 +349,6 @@ def read_api_json(path: Path | str) -> pl.DataFrame:
         rows.append((line, values, getattr(pv, "text", None) if pv is not None else None))
     log.raise_if_any()
     return _check_rows(rows, name, lambda line: f"data[{line - 1}]", log)
-
-
-# ----------------------------------------------------------------------- bulk files
-def _separator(path: Path) -> str:
-    stem = path.name[:-3] if path.name.endswith(".gz") else path.name
-    if stem.endswith(".csv"):
-        return ","
-    if stem.endswith((".txt", ".tsv")):
-        return "\t"
-    raise DataError([Issue(display(path), None, None, "bulk file must end in .txt, .tsv or .csv (optionally .gz): UN Comtrade bulk files are tab-separated .txt")])
-
-
-def _read_header(path: Path, sep: str) -> list[str]:
-    name = display(path)
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rb") as fh:
-            first = fh.readline()
-    except FileNotFoundError:
-        raise DataError([Issue(name, None, None, "file does not exist")]) from None
-    except (OSError, EOFError) as exc:
-        raise DataError([Issue(name, 1, None, f"cannot read the header ({exc}); is the gzip file truncated or not gzip?")]) from None
-    if not first.strip():
-        raise DataError([Issue(name, None, None, "file is empty: a bulk file needs a header and rows")])
-    try:
-        header = first.decode("utf-8-sig").rstrip("\r\n").split(sep)
-    except UnicodeDecodeError:
-        raise DataError([Issue(name, 1, None, "header is not UTF-8 text")]) from None
-    return [h.strip().strip('"') for h in header]
-
-
-def _check_header(path: Path, header: list[str]) -> None:
-    name = display(path)
-    issues = []
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            issues.append(Issue(name, 1, h, "column appears twice in the header"))
-        seen.add(h)
-        if h not in _SPEC:
-            issues.append(Issue(name, 1, h or "(blank)", "unknown column: a final-data bulk file has exactly the 47 final-data columns"))
-    for c in FINAL_COLUMNS:
-        if c not in header:
-            issues.append(Issue(name, 1, c, "required column is missing from the header"))
-    if issues:
-        raise DataError(issues)
-
-
-def _is_dprk(col: str) -> pl.Expr:
-    return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False) == DPRK
-
-
-def scan_bulk(paths: Iterable[Path | str], on_batch: Callable[[int], None] | None = None) -> pl.LazyFrame:
-    """A lazy frame of the rows of ``paths`` whose reporterCode or partnerCode is 408.
-
-    Every column is text exactly as in the file (empty cells are null), plus ``_file`` and
-    ``_line`` (1-based line in the file; the header is line 1). Headers are checked now
-    (:class:`DataError` naming the file, line 1 and the column); the rows are read when
-    the frame is collected or sunk. ``on_batch(n)`` is called with the size of each batch
-    scanned, before the filter, so a caller can report progress.
-    """
-    frames = []
-    for p in paths:
-        path = Path(p)
-        sep = _separator(path)
-        _check_header(path, _read_header(path, sep))
-        lf = pl.scan_csv(
-            path, separator=sep, has_header=True, infer_schema=False,
-            quote_char=None if sep == "\t" else '"', row_index_name="_row",
-            missing_columns="raise", raise_if_empty=True,
-        )
-        schema = lf.collect_schema()
-        if on_batch is not None:
-            def _tick(df: pl.DataFrame, _cb=on_batch) -> pl.DataFrame:
-                _cb(df.height)
-                return df
-            # predicate_pushdown=False keeps the filter below from running inside the scan,
-            # so the callback sees every row; streamable=True keeps it batch by batch.
-            lf = lf.map_batches(_tick, streamable=True, predicate_pushdown=False,
-                                projection_pushdown=False, schema=schema)
-        lf = (
-            lf.filter(_is_dprk("reporterCode") | _is_dprk("partnerCode"))
-            # copy the kept strings out of the chunk buffers they point into (see module docstring)
-            .with_columns([pl.concat_str([pl.col(c), pl.lit("")]).alias(c) for c in FINAL_COLUMNS])
-            .select(
-                *[pl.col(c) for c in FINAL_COLUMNS],
-                pl.lit(display(path), dtype=pl.String).alias("_file"),
-                (pl.col("_row").cast(pl.Int64) + 2).alias("_line"),
-            )
-        )
-        frames.append(lf)
-    if not frames:
-        raise DataError([Issue("(no files)", None, None, "no bulk files given")])
-    return pl.concat(frames, how="vertical")
-
-
-class _Progress:
-    """Rows and bytes processed, on stderr, at most once a second."""
-
-    def __init__(self, enabled: bool, total_bytes: int) -> None:
-        self.enabled, self.total_bytes = enabled, total_bytes
-        self.rows = 0
-        self.bytes_done = 0
-        self.last = 0.0
-        self.label = ""
-
-    def batch(self, n: int) -> None:
-        self.rows += n
-        now = time.monotonic()
-        if self.enabled and now - self.last >= 1.0:
-            self.last = now
-            self.emit()
-
-    def emit(self, note: str = "") -> None:
-        if self.enabled:
-            print(
-                f"comtrade bulk: {self.label} {self.rows:,} rows scanned, "
-                f"{self.bytes_done:,}/{self.total_bytes:,} bytes of input done{note}",
-                file=sys.stderr, flush=True,
-            )
-
-
-def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: bool = True,
-                row_group_size: int = 1000) -> dict[str, int]:
-    """Stream bulk files and write their DPRK rows (reporter or partner 408) to ``out_path`` (Parquet).
-
-    Memory stays bounded as the files grow (see the module docstring for measurements).
-    The output is written to a temporary file beside ``out_path`` and renamed into place,
-    so a failure leaves any earlier ``out_path`` as it was. Returns counts: files,
-    bytes (of the input files as stored), rows_scanned and rows_kept.
-    """
-    paths = [Path(p) for p in paths]
-    out_path = Path(out_path)
-    for p in paths:  # fail on any header before writing anything
-        _check_header(p, _read_header(p, _separator(p)))
-    total = sum(p.stat().st_size for p in paths)
-    prog = _Progress(progress, total)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", dir=out_path.parent))
-    try:
-        parts: list[Path] = []
-        for i, p in enumerate(paths, 1):
-            prog.label = f"[{i}/{len(paths)}] {p.name}:"
-            part = work / f"part-{i:05d}.parquet"
-            try:
-                scan_bulk([p], on_batch=prog.batch).sink_parquet(part, row_group_size=row_group_size)
-            except (pl.exceptions.PolarsError, OSError, EOFError) as exc:
-                raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated, or are some rows ragged?")]) from None
-            prog.bytes_done += p.stat().st_size
-            prog.emit(" (file done)")
-            parts.append(part)
-        tmp = work / "out.parquet"
-        pl.scan_parquet(parts).sink_parquet(tmp, row_group_size=max(row_group_size, 10_000))
-        kept = pl.scan_parquet(tmp).select(pl.len()).collect().item()
-        os.replace(tmp, out_path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    prog.label = "done:"
-    prog.emit(f", {kept:,} DPRK rows kept -> {display(out_path)}")
-    return {"files": len(paths), "bytes": total, "rows_scanned": prog.rows, "rows_kept": kept}
 
 
 def read_bulk_extract(path: Path | str) -> pl.DataFrame:

@@ -1,0 +1,1 @@
+"""Benchmarks of the build and of UN Comtrade bulk ingestion (``make bench``)."""
