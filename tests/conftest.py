@@ -50,3 +50,11 @@ def rewrite(path: Path, text: str | bytes, *, update_sidecar: bool = True) -> No
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the corruption suite's count (cases tried, cases caught) when it ran."""
+    from .test_corruption_suite import TALLY
+
+    if TALLY["tried"]:
+        terminalreporter.write_line(f"corruption suite: {TALLY['tried']} cases tried, {TALLY['caught']} caught")
