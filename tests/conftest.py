@@ -21,6 +21,16 @@ def built(tmp_path_factory):
     return result, out
 
 
+@pytest.fixture(scope="session")
+def reported(built, tmp_path_factory):
+    """The report (models, figures, report.html) of the session build, written to a temporary folder."""
+    from analysis.report.build import build_report
+
+    _, processed = built
+    out = tmp_path_factory.mktemp("reports")
+    return build_report(processed, out), out
+
+
 @pytest.fixture
 def raw_copy(tmp_path) -> Path:
     dst = tmp_path / "raw"
