@@ -6,17 +6,21 @@ tried and caught."""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import json
 import shutil
 
 import pytest
 
 from analysis import cli
+from analysis.build import assemble
 from analysis.paths import PROCESSED, RAW
 from analysis.provenance import SIDECAR_SUFFIX, sha256
 
 from . import corruptions
-from .conftest import snapshot
+from .conftest import rewrite, snapshot
 
 CASES = corruptions.all_cases()
 TALLY = {"tried": 0, "caught": 0}
@@ -88,3 +92,36 @@ def test_catalogue_covers_every_raw_file_and_enough_cases():
     assert len(kinds) >= 12, kinds
     assert len(CASES) >= MINIMUM_CASES
     assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
+
+
+def _benign(t: corruptions.RawCsv) -> bytes:
+    """The file with a byte-order mark, CRLF line ends, spaces around every cell and header
+    name, and thousands separators in every whole number of 1,000 or more."""
+    kinds = t.kinds()
+    numeric = [kinds[h][0] in ("int", "float") for h in t.header]
+
+    def cell(value: str, is_number: bool) -> str:
+        if is_number and value.isdigit() and len(value) > 3:
+            value = f"{int(value):,}"
+        return f" {value} "
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([f" {h} " for h in t.header])
+    w.writerows([[cell(v, n) for v, n in zip(row, numeric)] for row in t.rows])
+    return codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")
+
+
+def test_benign_variations_in_every_file_are_normalized(built, tmp_path):
+    """Every raw file at once with a BOM, CRLF, padded cells and thousands separators: the
+    build succeeds and publishes exactly the same tables."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    separators = 0
+    for rel in corruptions.RAW_MODELS:
+        data = _benign(corruptions.RawCsv.load(rel))
+        separators += data.count(b",") - (raw / rel).read_bytes().count(b",")
+        rewrite(raw / rel, data)
+    assert separators > 1000  # thousands separators really were added
+    tables = assemble(raw).tables
+    for name, frame in built[0].tables.items():
+        assert tables[name].equals(frame), f"{name} differs after benign variations"
