@@ -453,16 +453,16 @@ def broken_running_total(t: RawCsv) -> Iterator[Case]:
                     Expect(t.rel, t.line(k), "cumulative", "running total"))
 
 
-def source_removed(t: RawCsv, raw: Path = RAW) -> Iterator[Case]:
+def source_removed(t: RawCsv) -> Iterator[Case]:
     """A source row deleted while figures still cite it: those figures lose their source."""
     if t.model is not Sources:
         return
     listed_elsewhere = set()
     for rel, model in RAW_MODELS.items():
         if model is Sources and rel != t.rel:
-            other = RawCsv.load(rel, raw)
+            other = RawCsv.load(rel)
             listed_elsewhere |= {r[0] for r in other.rows}
-    citing = [RawCsv.load(rel, raw) for rel, m in RAW_MODELS.items() if m is not Sources and rel.split("/")[0] == t.rel.split("/")[0]]
+    citing = [RawCsv.load(rel) for rel, m in RAW_MODELS.items() if m is not Sources and rel.split("/")[0] == t.rel.split("/")[0]]
     for k, r in enumerate(t.rows):
         sid = r[0]
         if sid in listed_elsewhere:
@@ -478,8 +478,8 @@ def source_removed(t: RawCsv, raw: Path = RAW) -> Iterator[Case]:
 
 
 # -------------------------------------------------------------------- provenance
-def _sidecar(t: RawCsv, raw: Path = RAW) -> dict:
-    return json.loads((raw / (t.rel + SIDECAR_SUFFIX)).read_text(encoding="utf-8"))
+def _sidecar(t: RawCsv) -> dict:
+    return json.loads((RAW / (t.rel + SIDECAR_SUFFIX)).read_text(encoding="utf-8"))
 
 
 def _side_case(detail: str, t: RawCsv, data: bytes | None, expect: Expect, *, change_file: bool = False) -> Case:
@@ -510,14 +510,14 @@ def sidecar_problems(t: RawCsv) -> Iterator[Case]:
     yield _side_case(detail, t, data, expect)
 
 
-def tree_problems(raw: Path = RAW) -> Iterator[Case]:
+def tree_problems() -> Iterator[Case]:
     """Files beside the tables: a sidecar left without its file, a new figures file without provenance."""
-    arrivals = RawCsv.load("defectors/arrivals.csv", raw)
+    arrivals = RawCsv.load("defectors/arrivals.csv")
     yield Case("provenance", "defectors/", "orphan sidecar",
-               lambda: {"defectors/arrivals_2019.csv.meta.json": (raw / "defectors/arrivals.csv.meta.json").read_bytes()},
+               lambda: {"defectors/arrivals_2019.csv.meta.json": (RAW / "defectors/arrivals.csv.meta.json").read_bytes()},
                Expect("defectors/arrivals_2019.csv.meta.json", None, None, "sidecar has no data file"), resign=False)
     yield Case("provenance", "trade/", "new figures file without sidecar",
-               lambda: {"trade/flows_2026.csv": (raw / "trade/flows.csv").read_bytes()},
+               lambda: {"trade/flows_2026.csv": (RAW / "trade/flows.csv").read_bytes()},
                Expect("trade/flows_2026.csv", None, None, "no provenance sidecar"), resign=False)
     yield Case("duplicated_key", "defectors/", "the same rows in a second arrivals file",
                lambda: {"defectors/arrivals_copy.csv": arrivals.render(rows=arrivals.rows[:3]),
@@ -537,23 +537,23 @@ KINDS: list[Callable[[RawCsv], Iterator[Case]]] = [
 ]
 
 
-def all_cases(raw: Path = RAW) -> list[Case]:
+def all_cases() -> list[Case]:
     """Every kind on every file. Files read with the same model (the four sources.csv, the two
     discrepancies.csv) all get the file-level kinds; a cell-level case for one of their
     columns goes to one of them in turn, since the same rule checks the same column."""
     cases: list[Case] = []
     for rel, model in RAW_MODELS.items():
-        t = RawCsv.load(rel, raw)
+        t = RawCsv.load(rel)
         twins = [r for r, m in RAW_MODELS.items() if m is model]
         columns = list(model.to_schema().columns)
         for n, kind in enumerate(KINDS):
             for case in kind(t):
                 if case.column is None or twins.index(rel) == (columns.index(case.column) + n) % len(twins):
                     cases.append(case)
-    cases.extend(tree_problems(raw))
+    cases.extend(tree_problems())
     return cases
 
 
-def raw_csvs(raw: Path = RAW) -> list[str]:
-    """Every CSV under ``raw`` (the catalogue must cover each one)."""
-    return sorted(str(p.relative_to(raw)) for p in raw.rglob("*.csv"))
+def raw_csvs() -> list[str]:
+    """Every CSV under data/raw (the catalogue must cover each one)."""
+    return sorted(str(p.relative_to(RAW)) for p in RAW.rglob("*.csv"))

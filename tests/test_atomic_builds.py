@@ -48,6 +48,23 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "analysis.cli", *args]
 
 
+#: The CLI with every rename delayed by 30 ms. The write phase of a build lasts a few
+#: milliseconds; stretched, a kill can land at a random point inside it on any machine.
+#: Only the timing changes: the code that writes is the real one.
+STRETCHED = ("import os, sys, time\n"
+             "_replace = os.replace\n"
+             "def _slow(src, dst, **kw):\n"
+             "    time.sleep(0.03)\n"
+             "    _replace(src, dst, **kw)\n"
+             "os.replace = _slow\n"
+             "from analysis.cli import main\n"
+             "sys.exit(main(sys.argv[1:]))\n")
+
+
+def stretched(args: list[str]) -> list[str]:
+    return [sys.executable, "-c", STRETCHED, *args[3:]]
+
+
 def run(args: list[str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(args, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -66,14 +83,15 @@ def _state(folder: Path) -> dict[str, int]:
 
 
 def run_and_kill(args: list[str], out: Path, rng: random.Random, full: float, during_write: bool) -> str:
-    """Start ``args``, SIGKILL it: at a random moment of its run, or just after its first write. Returns when it was killed."""
+    """Start ``args`` and SIGKILL it: at a random moment of its run, or (``during_write``, with
+    renames stretched) at a random point of its writing. Returns when it was killed."""
     before = _state(out)
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(stretched(args) if during_write else args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.perf_counter()
     if during_write:
         while proc.poll() is None and _state(out) == before:
             time.sleep(0.001)
-        time.sleep(rng.uniform(0, 0.004))
+        time.sleep(rng.uniform(0, 0.15))
     else:
         time.sleep(rng.uniform(0.1, 1.0) * full)
     proc.send_signal(signal.SIGKILL)
@@ -167,7 +185,7 @@ def test_killed_build_and_report_leave_every_output_whole(states, tmp_path):
         ("build", old_processed, new_processed, cli("build", "--raw", str(RAW), "--out", str(out)), BUILD_KILLS),
         ("report", old_reports, new_reports, cli("report", "--processed", str(new_processed), "--out", str(out)), REPORT_KILLS),
     ]
-    mixed = 0
+    interrupted = 0
     for name, old_dir, new_dir, args, kills in steps:
         old, new = tree(old_dir), tree(new_dir)
         assert set(old) == set(new) and sum(old[k] != new[k] for k in new) >= 5  # a kill can mix old and new files
@@ -177,8 +195,12 @@ def test_killed_build_and_report_leave_every_output_whole(states, tmp_path):
             when = f"{name} killed " + run_and_kill(args, out, rng, states["seconds"][name], during_write=bool(k % 2))
             assert_whole(out, old, new, when)
             now = tree(out)
-            mixed += any(now[f] != old[f] for f in now) and any(now[f] != new[f] for f in now)
+            mixed = any(now[f] != old[f] for f in now) and any(now[f] != new[f] for f in now)
+            temp_left = any(p.name.endswith(".tmp") for p in out.rglob(".*"))
+            if k % 2:
+                assert mixed or temp_left, f"{when}: the kill did not land inside the writing"
+                interrupted += 1
         if name == "build":  # after a kill, the next complete run finishes the job
             run(args)
             assert tree(out) == new
-    assert mixed >= 1, "no kill landed while files were being replaced; the test proved nothing"
+    assert interrupted == BUILD_KILLS // 2 + REPORT_KILLS // 2
