@@ -48,13 +48,13 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "analysis.cli", *args]
 
 
-#: The CLI with every rename delayed by 30 ms. The write phase of a build lasts a few
+#: The CLI with every rename delayed by 60 ms. The write phase of a build lasts a few
 #: milliseconds; stretched, a kill can land at a random point inside it on any machine.
 #: Only the timing changes: the code that writes is the real one.
 STRETCHED = ("import os, sys, time\n"
              "_replace = os.replace\n"
              "def _slow(src, dst, **kw):\n"
-             "    time.sleep(0.03)\n"
+             "    time.sleep(0.06)\n"
              "    _replace(src, dst, **kw)\n"
              "os.replace = _slow\n"
              "from analysis.cli import main\n"

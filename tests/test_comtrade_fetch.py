@@ -25,7 +25,7 @@ from analysis.provenance import read_sidecar
 FIX = Path(__file__).parent / "fixtures" / "comtrade"
 GOOD = (FIX / "final_C_A_HS_prk_2019.json").read_bytes()
 KEY = "test-key-5f3c9a1e0b7d4c2a8e6f"
-CLIENT_TIMEOUT = 0.2
+CLIENT_TIMEOUT = 0.5  # generous: only the deliberate 2-second stall may time out
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +124,7 @@ def all_text(directory: Path) -> str:
 
 
 MISBEHAVIOUR = [
-    ("sleep", 0.6),                                                   # timeout
+    ("sleep", 2.0),                                                   # timeout
     ("status", 429, b'{"statusCode": 429, "message": "Rate limit is exceeded."}', {"Retry-After": "7"}),
     ("status", 500),
     ("status", 503),
@@ -160,7 +160,7 @@ def test_survives_every_misbehaviour_then_stores_the_answer_as_received(tmp_path
 
 @pytest.mark.parametrize("step,words", [
     (("status", 503), "HTTP 503"),
-    (("sleep", 0.6), "timeout"),
+    (("sleep", 2.0), "timeout"),
     (("drop",), "truncated"),
     (("body", GOOD[:-40]), "not whole JSON"),
     (("body", b"  "), "empty body"),
