@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def pytest_terminal_summary(terminalreporter):
     """Print the corruption suite's count (cases tried, cases caught) when it ran."""
-    from .test_corruption_suite import TALLY
-
-    if TALLY["tried"]:
-        terminalreporter.write_line(f"corruption suite: {TALLY['tried']} cases tried, {TALLY['caught']} caught")
+    suite = sys.modules.get(f"{__package__}.test_corruption_suite")
+    if suite is not None and suite.TALLY["tried"]:
+        terminalreporter.write_line(f"corruption suite: {suite.TALLY['tried']} cases tried, {suite.TALLY['caught']} caught")
