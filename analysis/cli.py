@@ -71,7 +71,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from .fetch.comtrade import ComtradeFetchError, fetch
 
     try:
-        path = fetch(args.reporter, args.partner, args.years, Path(args.out), freq=args.freq, cmd=args.cmd)
+        path = fetch(args.reporter, args.partner, args.years, Path(args.out), freq=args.freq, cmd=args.cmd, progress=_progress)
     except ComtradeFetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fetch", help="fetch a live source into a new raw snapshot (needs an API key)")
     fsub = f.add_subparsers(dest="source", required=True)
-    fc = fsub.add_parser("comtrade", help="UN Comtrade final data via comtradeapicall; reads COMTRADE_API_KEY from the environment")
+    fc = fsub.add_parser("comtrade", help="UN Comtrade final data from its data API; reads COMTRADE_API_KEY (and COMTRADE_API_BASE, default https://comtradeapi.un.org) from the environment")
     fc.add_argument("--reporter", required=True, help="reporter: ISO3 code (CHN, RUS, KOR, PRK) or M49 number")
     fc.add_argument("--partner", default="PRK", help="partner: ISO3 code or M49 number (default PRK)")
     fc.add_argument("--years", required=True, nargs="+", type=int, help="years to fetch")

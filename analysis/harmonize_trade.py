@@ -137,6 +137,12 @@ def _month_rows(pref: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+_MONTHLY_SCHEMA = {
+    "year": pl.Int64, "month": pl.Int64, "reporter": pl.String, "partner": pl.String, "agency": pl.String,
+    "exports_usd": pl.Float64, "imports_usd": pl.Float64, "total_usd": pl.Float64, "basis": pl.String, "source_id": pl.String,
+}
+
+
 def monthly_table(flagged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Preferred monthly series: months reported directly, and months derived from
     consecutive year-to-date figures (YTD(m) - YTD(m-1); January's YTD is January).
@@ -169,6 +175,8 @@ def monthly_table(flagged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "rule": "a month reported directly is kept over one derived from year-to-date figures; the difference exceeds the rounding tolerance",
             })
     combined = pl.concat([reported, derived.join(reported.select(keys), on=keys, how="anti")])
+    if combined.is_empty():  # no monthly or year-to-date figures at all
+        return pl.DataFrame(schema=_MONTHLY_SCHEMA), conflicts_frame(rows)
     table = (
         combined.pivot(on="flow", index=["reporter", "partner", "agency", "year", "month"], values=["value", "basis", "source_id"], aggregate_function="first")
     )

@@ -3,7 +3,8 @@
 Benign variations are normalized: a UTF-8 byte-order mark, spaces around cells and
 header names, thousands separators in integer columns (``2,914`` -> 2914). Everything
 else that is off is reported as an :class:`~analysis.errors.Issue` naming the file, the
-line, the column and the rule: an empty or truncated file, a file that is not UTF-8,
+line, the column and the rule: an empty file, a truncated one (cut inside a character,
+or whose last line has no line break), a file that is not UTF-8 or holds NUL bytes,
 missing, unknown or duplicated columns, a row with the wrong number of fields, a
 required cell left empty, and a cell that does not parse as its column's type.
 
@@ -19,6 +20,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -53,7 +55,7 @@ class RawTable:
     frame: pl.DataFrame
     lines: list[int]
 
-    @property
+    @cached_property
     def name(self) -> str:
         return display(self.path)
 
@@ -84,6 +86,8 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        if exc.end == len(data) and "unexpected end" in exc.reason:
+            raise DataError([Issue(name, line, None, "file ends inside a character: it is truncated")]) from None
         raise DataError([Issue(name, line, None, "file must be UTF-8 encoded", repr(data[exc.start:exc.start + 4]))]) from None
 
 
@@ -96,6 +100,9 @@ def read_table(path: Path, columns: list[Column]) -> RawTable:
     text = _decode(data, name)
     if "\x00" in text:
         raise DataError([Issue(name, text[: text.index("\x00")].count("\n") + 1, None, "file contains NUL bytes: not a text CSV file")])
+    if not text.endswith(("\n", "\r")):
+        raise DataError([Issue(name, text.count("\n") + 1, None, "last line does not end with a line break: the file is truncated "
+                               "(if it is complete, end it with a line break)")])
     log = IssueLog()
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, list[str]]] = []
@@ -157,6 +164,14 @@ def validate_rows(table: RawTable, model: type[pa.DataFrameModel], log: IssueLog
         log.extend(schema_issues(exc, table.name, table.lines))
 
 
+def _short(check: str, limit: int = 160) -> str:
+    """A check as a message shows it: a long list of allowed values is cut, with the count."""
+    if len(check) <= limit or not check.startswith("isin("):
+        return check
+    n = check.count(",") + 1
+    return f"{check[:limit].rsplit(',', 1)[0]}, ... ({n} allowed values; see datapackage.json)])"
+
+
 def schema_issues(exc: "pa.errors.SchemaErrors", name: str, lines: list[int] | None) -> list[Issue]:
     """Turn pandera's failure cases into issues; ``lines`` maps row index to file line."""
     issues = []
@@ -166,7 +181,7 @@ def schema_issues(exc: "pa.errors.SchemaErrors", name: str, lines: list[int] | N
         if index is not None:
             line = lines[index] if lines is not None else index + 2
         column = case.get("column")
-        rule = f"breaks schema rule {case.get('check')}"
+        rule = f"breaks schema rule {_short(str(case.get('check')))}"
         if case.get("schema_context") == "DataFrameSchema":
             rule = f"breaks table rule {case.get('check')}"
             column = None

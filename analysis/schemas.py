@@ -31,6 +31,11 @@ EVENT_SOURCE_ROLES = ["primary", "public_date", "corroborating", "alternate_disa
 CONFLICT_TYPES = ["sources_disagree", "sum_mismatch", "cumulative_mismatch"]
 
 
+#: Dates the dataset can hold: nothing before 1950, nothing after the last year covered.
+FIRST_DAY, LAST_DAY = dt.date(1950, 1, 1), dt.date(2026, 12, 31)
+IN_RANGE = {"ge": FIRST_DAY, "le": LAST_DAY}
+
+
 class _Strict:
     strict = True
     ordered = True  # published CSV columns come in the model's field order
@@ -46,7 +51,7 @@ class Sources(pa.DataFrameModel):
     title: str = pa.Field(str_length={"min_value": 1}, description="Title of the document as published (or a short description where it has none).")
     url: str = pa.Field(str_matches=r"^https?://\S+$", description="Address of the document.")
     published: Optional[str] = pa.Field(nullable=True, str_matches=PARTIAL_DATE, description="Publication date, ISO 8601 at the precision known (YYYY, YYYY-MM or YYYY-MM-DD); empty where the document does not show it.")
-    accessed: dt.date = pa.Field(description="Date the document was read.")
+    accessed: dt.date = pa.Field(ge=dt.date(1990, 1, 1), le=LAST_DAY, description="Date the document was read (not before its publication date).")
     kind: str = pa.Field(isin=SOURCE_KINDS, description="official (government statistics, releases, reports to the UN), news (a report citing an agency), research (think tank, academic, NGO, UN Panel of Experts), secondary (compilations without own reporting). Sets the precedence rule.")
     language: str = pa.Field(str_matches=r"^[a-z]{2}$", description="ISO 639-1 code of the document's language.")
 
@@ -60,7 +65,7 @@ class DefectorArrivalObservations(pa.DataFrameModel):
     """Raw table: one row per published figure of defector arrivals in South Korea, per source."""
 
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from (see sources).")
-    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day covered; empty for the open-ended pooled row of all arrivals up to a date.")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="First day covered; empty for the open-ended pooled row of all arrivals up to a date.")
     period_end: dt.date = pa.Field(ge=dt.date(1950, 1, 1), le=dt.date(2026, 12, 31), description="Last day covered.")
     freq: str = pa.Field(isin=ARRIVAL_FREQS, description="A calendar year, H half-year, Q quarter, M month, P any other span (pooled years, year to date).")
     sex: str = pa.Field(isin=SEXES, description="male, female or all.")
@@ -132,7 +137,8 @@ TRADE_FLOWS = ["export", "import", "total"]
 TRADE_AGENCIES = ["GACC", "KOTRA", "MOU", "KITA", "ITC", "MOFCOM", "KOSTAT", "ROSSTAT", "FCS", "ROSSTAT/FCS", "COMTRADE", "OTHER"]
 CURRENCIES = ["USD", "CNY", "RUB", "KRW", "EUR"]
 COMMODITY = r"^(TOTAL|\d{2,6}(\+\d{2,6})*)$"
-ISO3 = r"^[A-Z]{3}$"
+#: Trade reporters and partners: ISO 3166 alpha-3 country codes, and WLD for the world.
+TRADE_AREAS = sorted(set(countries_by_alpha3) | {"WLD"})
 
 
 class TradeFlowObservations(pa.DataFrameModel):
@@ -142,8 +148,8 @@ class TradeFlowObservations(pa.DataFrameModel):
     period_start: dt.date = pa.Field(ge=dt.date(1950, 1, 1), le=dt.date(2026, 12, 31), description="First day covered.")
     period_end: dt.date = pa.Field(ge=dt.date(1950, 1, 1), le=dt.date(2026, 12, 31), description="Last day covered.")
     freq: str = pa.Field(isin=TRADE_FREQS, description="A calendar year, M calendar month, YTD cumulative from January 1 to period_end.")
-    reporter: str = pa.Field(str_matches=ISO3, description="ISO 3166 alpha-3 of the reporting country (whose statistics these are); PRK for KOTRA's estimates of North Korea's trade.")
-    partner: str = pa.Field(str_matches=ISO3, description="ISO 3166 alpha-3 of the partner; WLD for the world.")
+    reporter: str = pa.Field(isin=TRADE_AREAS, description="ISO 3166 alpha-3 of the reporting country (whose statistics these are); PRK for KOTRA's estimates of North Korea's trade.")
+    partner: str = pa.Field(isin=TRADE_AREAS, description="ISO 3166 alpha-3 of the partner; WLD for the world.")
     flow: str = pa.Field(isin=TRADE_FLOWS, description="export, import or total, from the reporter's point of view.")
     commodity: str = pa.Field(str_matches=COMMODITY, description="TOTAL, or an HS code (chapter, heading or subheading; '61+62' for a combined figure).")
     value: float = pa.Field(ge=0, description="Value in units of currency (not thousands or millions).")
@@ -172,8 +178,8 @@ class TradeAnnual(pa.DataFrameModel):
     """Published: the preferred annual series in US dollars, one row per year, reporter, partner and agency (agencies are never mixed)."""
 
     year: int = pa.Field(ge=1950, le=2026, description="Calendar year.")
-    reporter: str = pa.Field(str_matches=ISO3, description="Reporting country (CHN for China's customs; PRK for KOTRA's estimates of North Korea's trade).")
-    partner: str = pa.Field(str_matches=ISO3, description="Partner country; WLD for the world.")
+    reporter: str = pa.Field(isin=TRADE_AREAS, description="Reporting country (CHN for China's customs; PRK for KOTRA's estimates of North Korea's trade).")
+    partner: str = pa.Field(isin=TRADE_AREAS, description="Partner country; WLD for the world.")
     agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the series is.")
     exports_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Reporter's exports to the partner (US dollars).")
     imports_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Reporter's imports from the partner (US dollars).")
@@ -192,8 +198,8 @@ class TradeMonthly(pa.DataFrameModel):
 
     year: int = pa.Field(ge=1950, le=2026, description="Calendar year.")
     month: int = pa.Field(ge=1, le=12, description="Calendar month.")
-    reporter: str = pa.Field(str_matches=ISO3, description="Reporting country.")
-    partner: str = pa.Field(str_matches=ISO3, description="Partner country.")
+    reporter: str = pa.Field(isin=TRADE_AREAS, description="Reporting country.")
+    partner: str = pa.Field(isin=TRADE_AREAS, description="Partner country.")
     agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the series is.")
     exports_usd: Optional[float] = pa.Field(nullable=True, description="Reporter's exports to the partner in the month (US dollars).")
     imports_usd: Optional[float] = pa.Field(nullable=True, description="Reporter's imports from the partner in the month (US dollars).")
@@ -236,8 +242,8 @@ class LaborWorkerObservations(pa.DataFrameModel):
     """Raw table: one row per published figure of North Korean workers abroad, per source and measure."""
 
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from.")
-    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day covered (for a stock at a date, that date); empty where the source prints no date.")
-    period_end: Optional[dt.date] = pa.Field(nullable=True, description="Last day covered.")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="First day covered (for a stock at a date, that date); empty where the source prints no date.")
+    period_end: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Last day covered.")
     host: str = pa.Field(isin=HOSTS, description="Host country, ISO 3166 alpha-3; or a region: WLD world, AFR Africa, MEA Middle East, SEA South-East Asia, EEU Eastern Europe, EUR Europe.")
     measure: str = pa.Field(isin=list(LABOR_MEASURES), description="What is counted (see labor_measures); measures are never added together.")
     value: Optional[float] = pa.Field(nullable=True, ge=0, description="The figure, in the measure's unit; empty where only a range is given.")
@@ -276,8 +282,8 @@ class LaborRevenueEstimates(pa.DataFrameModel):
     """Published: every published estimate of the state's revenue from North Korean workers abroad."""
 
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the estimate was read from.")
-    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day of the period the estimate covers (a year, usually).")
-    period_end: Optional[dt.date] = pa.Field(nullable=True, description="Last day of that period.")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="First day of the period the estimate covers (a year, usually).")
+    period_end: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Last day of that period.")
     host: str = pa.Field(isin=HOSTS, description="Host country (ISO 3166 alpha-3) or region; WLD for all workers abroad.")
     scope: str = pa.Field(str_length={"min_value": 1}, description="What the estimate covers, in a few words (annual state revenue, gross earnings, remittances...).")
     value: Optional[float] = pa.Field(nullable=True, ge=0, description="The estimate, in currency (not converted).")
@@ -299,8 +305,8 @@ class LaborModelInputs(pa.DataFrameModel):
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the figure was read from.")
     parameter: str = pa.Field(isin=LABOR_PARAMETERS, description="What the figure is (monthly wage, share taken by the state, fixed payment...).")
     host: str = pa.Field(isin=HOSTS, description="Host country or region the figure applies to.")
-    period_start: Optional[dt.date] = pa.Field(nullable=True, description="First day of the period the figure applies to.")
-    period_end: Optional[dt.date] = pa.Field(nullable=True, description="Last day of that period.")
+    period_start: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="First day of the period the figure applies to.")
+    period_end: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Last day of that period.")
     value: Optional[float] = pa.Field(nullable=True, ge=0, description="The figure.")
     value_low: Optional[float] = pa.Field(nullable=True, ge=0, description="Lower bound of a range, or 'at least'.")
     value_high: Optional[float] = pa.Field(nullable=True, ge=0, description="Upper bound of a range, or 'at most'.")
@@ -336,9 +342,9 @@ class Events(pa.DataFrameModel):
     event_id: str = pa.Field(str_matches=SOURCE_ID, unique=True, description="Stable identifier; models refer to events by this id, never by date.")
     date: dt.date = pa.Field(ge=dt.date(1990, 1, 1), le=dt.date(2026, 12, 31), description="Date the event happened (first day of the month or year at lower precision).")
     date_precision: str = pa.Field(isin=DATE_PRECISIONS, description="day, month or year.")
-    public_date: Optional[dt.date] = pa.Field(nullable=True, description="Date the event became public, where it differs from date (later for a defection revealed afterwards, earlier for a measure announced before it takes effect).")
+    public_date: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Date the event became public, where it differs from date (later for a defection revealed afterwards, earlier for a measure announced before it takes effect).")
     category: str = pa.Field(isin=EVENT_CATEGORIES, description="Kind of event.")
-    countries: str = pa.Field(str_matches=ISO3_LIST, description="ISO 3166 alpha-3 codes of the countries involved, separated by ';'.")
+    countries: str = pa.Field(str_matches=ISO3_LIST, description="ISO 3166 alpha-3 codes of the countries involved, separated by ';' (each a code ISO 3166 assigns).")
     title: str = pa.Field(str_length={"min_value": 1, "max_value": 120}, description="Short title.")
     description: str = pa.Field(str_length={"min_value": 1, "max_value": 400}, description="One sentence on what happened and why it matters for the flows.")
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the date was read from.")

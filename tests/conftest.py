@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,16 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("processed")
     result = build(RAW, out)
     return result, out
+
+
+@pytest.fixture(scope="session")
+def reported(built, tmp_path_factory):
+    """The report (models, figures, report.html) of the session build, written to a temporary folder."""
+    from analysis.report.build import build_report
+
+    _, processed = built
+    out = tmp_path_factory.mktemp("reports")
+    return build_report(processed, out), out
 
 
 @pytest.fixture
@@ -50,3 +61,10 @@ def rewrite(path: Path, text: str | bytes, *, update_sidecar: bool = True) -> No
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the corruption suite's count (cases tried, cases caught) when it ran."""
+    suite = sys.modules.get(f"{__package__}.test_corruption_suite")
+    if suite is not None and suite.TALLY["tried"]:
+        terminalreporter.write_line(f"corruption suite: {suite.TALLY['tried']} cases tried, {suite.TALLY['caught']} caught")

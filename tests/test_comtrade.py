@@ -1,4 +1,4 @@
-"""UN Comtrade: saved API responses, bulk files and the fetcher (recorded/synthetic fixtures, no network)."""
+"""UN Comtrade: saved API responses and bulk files (recorded/synthetic fixtures, no network). The fetcher: test_comtrade_fetch.py."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ import shutil
 import socket
 from pathlib import Path
 
-import pandas as pd
 import polars as pl
 import pytest
 
 from analysis.errors import DataError
-from analysis.fetch import comtrade as fetch_mod
 from analysis.ingest import comtrade as ct
 from analysis.schemas import TradeFlowObservations
 
@@ -24,7 +22,6 @@ API = FIX / "final_C_A_HS_prk_2019.json"
 BULK = FIX / "bulk_C_A_156_2019_H5.txt"
 BULK_GZ = FIX / "bulk_C_A_156_2019_H5.txt.gz"
 BULK_DPRK_ROWS = 19
-KEY = "test-key-5f3c9a1e0b7d4c2a8e6f"
 
 
 @pytest.fixture(autouse=True)
@@ -280,161 +277,3 @@ def test_bulk_extract_bad_cell_names_file_and_line(tmp_path):
     (issue,) = err.value.issues
     assert ("badcell.txt" in issue.file, issue.line, issue.column, issue.value) == (True, line_no, "primaryValue", "n/a")
 
-
-# ----------------------------------------------------------------------------- fetch
-def api_frame() -> pd.DataFrame:
-    """What comtradeapicall.getFinalData returns: json_normalize of the response's data."""
-    return pd.json_normalize(api_doc()["data"])
-
-
-class HTTP429(Exception):
-    status = 429
-
-
-def fixed_now():
-    return dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc)
-
-
-def all_text(directory: Path) -> str:
-    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in directory.rglob("*") if p.is_file())
-
-
-def test_fetch_without_key_raises(tmp_path, monkeypatch):
-    monkeypatch.delenv(fetch_mod.ENV_KEY, raising=False)
-    called = []
-    with pytest.raises(fetch_mod.MissingKeyError, match="COMTRADE_API_KEY"):
-        fetch_mod.fetch(408, 156, [2019], tmp_path, get_final_data=lambda *a, **k: called.append(1),
-                        get_availability=lambda *a, **k: None)
-    assert not called and list(tmp_path.iterdir()) == []
-
-
-def test_fetch_none_is_a_clear_error_and_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv(fetch_mod.ENV_KEY, KEY)
-
-    def returns_none(key, **query):
-        # what the package prints on an HTTP 401 (the URL it prints may carry the key)
-        print('{ "statusCode": 401, "message": "Access denied due to invalid subscription key." } '
-              f"https://comtradeapi.un.org/data/v1/get/C/A/HS?subscription-key={key}")
-        return None
-
-    sleeps = []
-    with pytest.raises(fetch_mod.ComtradeFetchError) as err:
-        fetch_mod.fetch(156, 408, [2019], tmp_path, get_final_data=returns_none,
-                        get_availability=lambda *a, **k: None, sleep=sleeps.append)
-    assert "returned None" in str(err.value)
-    assert KEY not in str(err.value) and fetch_mod.REDACTED in str(err.value)
-    assert sleeps == []  # a 401 is not retried
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_fetch_retries_429_then_succeeds(tmp_path, monkeypatch):
-    monkeypatch.setenv(fetch_mod.ENV_KEY, KEY)
-    calls = []
-
-    def flaky(key, **query):
-        calls.append(query)
-        if len(calls) == 1:
-            raise HTTP429(f"Too Many Requests for https://comtradeapi.un.org/data/v1/get/C/A/HS?subscription-key={key}")
-        if len(calls) == 2:
-            print('{ "statusCode": 503, "message": "Service Unavailable" }')  # the package prints and returns None
-            return None
-        return api_frame()
-
-    sleeps = []
-    path = fetch_mod.fetch(156, 408, [2019], tmp_path, get_final_data=flaky,
-                           get_availability=lambda *a, **k: None, sleep=sleeps.append, now=fixed_now,
-                           base_delay=1.5)
-    assert len(calls) == 3 and sleeps == [1.5, 3.0]
-    q = calls[-1]
-    assert (q["typeCode"], q["freqCode"], q["clCode"], q["period"], q["reporterCode"], q["partnerCode"]) == \
-        ("C", "A", "HS", "2019", "156", "408")
-    assert q["breakdownMode"] == "classic"
-    assert path.exists() and sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".meta.json"]
-    # the snapshot reads back as a strict API response with the same values
-    flows = ct.records_to_flows(ct.read_api_json(path), "comtrade-fetched")
-    assert flows.height == 4
-    assert KEY not in all_text(tmp_path)
-
-
-def test_fetch_gives_up_after_bounded_attempts(tmp_path, monkeypatch):
-    monkeypatch.setenv(fetch_mod.ENV_KEY, KEY)
-
-    def always_timeout(key, **query):
-        raise TimeoutError(f"read timed out: subscription-key={key}")
-
-    sleeps = []
-    with pytest.raises(fetch_mod.ComtradeFetchError) as err:
-        fetch_mod.fetch(156, 408, [2019], tmp_path, get_final_data=always_timeout,
-                        get_availability=lambda *a, **k: None, sleep=sleeps.append, max_attempts=4,
-                        base_delay=2, max_delay=5)
-    assert sleeps == [2, 4, 5]
-    assert "after 4 attempts" in str(err.value) and KEY not in str(err.value)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_fetch_sidecar_and_never_overwrites(tmp_path, monkeypatch):
-    monkeypatch.setenv(fetch_mod.ENV_KEY, KEY)
-    availability = pd.DataFrame([{
-        "datasetCode": 1562019010000, "typeCode": "C", "freqCode": "A", "period": "2019", "reporterCode": 156,
-        "classificationCode": "H5", "totalRecords": 12345, "datasetChecksum": -123456789,
-        "firstReleased": "2020-06-01T00:00:00", "lastReleased": "2021-03-02T00:00:00",
-    }])
-    kw = dict(get_final_data=lambda key, **q: api_frame(), get_availability=lambda *a, **k: availability,
-              sleep=lambda s: None, now=fixed_now)
-    first = fetch_mod.fetch("CHN", "PRK", [2019], tmp_path, **kw)
-    before = first.read_bytes()
-    second = fetch_mod.fetch("CHN", "PRK", [2019], tmp_path, **kw)
-    assert second != first and first.read_bytes() == before
-    assert len(list(tmp_path.glob("*.json.meta.json"))) == 2
-
-    meta = json.loads((tmp_path / (first.name + ".meta.json")).read_text(encoding="utf-8"))
-    import hashlib
-    assert meta["file"] == first.name
-    assert meta["sha256"] == hashlib.sha256(before).hexdigest()
-    assert meta["title"] and meta["description"]
-    assert meta["origin"].startswith("https://comtradeapi.un.org/data/v1/get/C/A/HS?")
-    assert "reportercode=156" in meta["origin"] and "partnerCode=408" in meta["origin"]
-    assert "subscription" not in meta["origin"]
-    assert meta["collected"] == "2024-05-06" and meta["retrieved_at"] == "2024-05-06T07:08:09+00:00"
-    assert meta["dataset_releases"][0]["datasetChecksum"] == -123456789
-    assert meta["dataset_releases"][0]["lastReleased"] == "2021-03-02T00:00:00"
-    assert KEY not in all_text(tmp_path)
-
-    from analysis.errors import IssueLog
-    from analysis.provenance import read_sidecar
-    log = IssueLog()
-    assert read_sidecar(first, log) is not None and not log
-
-
-def test_fetch_failed_write_leaves_no_partial_snapshot(tmp_path, monkeypatch):
-    monkeypatch.setenv(fetch_mod.ENV_KEY, KEY)
-    real_link = fetch_mod.os.link
-    state = {"n": 0}
-
-    def link_then_fail(src, dst):
-        state["n"] += 1
-        if state["n"] == 2:  # the sidecar's link fails after the snapshot's succeeded
-            raise OSError("disk full")
-        return real_link(src, dst)
-
-    monkeypatch.setattr(fetch_mod.os, "link", link_then_fail)
-    with pytest.raises(OSError):
-        fetch_mod.fetch(156, 408, [2019], tmp_path, get_final_data=lambda key, **q: api_frame(),
-                        get_availability=lambda *a, **k: None, now=fixed_now)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_fetch_passes_key_only_to_the_package(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(fetch_mod.ENV_KEY, KEY)
-    seen = []
-
-    def record(key, **q):
-        seen.append(key)
-        print(f"debug url ...?subscription-key={key}")  # the package's own print is captured, not shown
-        return api_frame()
-
-    fetch_mod.fetch(156, 408, [2019], tmp_path, get_final_data=record,
-                    get_availability=lambda *a, **k: None, now=fixed_now)
-    assert seen == [KEY]
-    out = capsys.readouterr()
-    assert KEY not in out.out and KEY not in out.err

@@ -11,15 +11,12 @@ import pytest
 
 from analysis import cli
 from analysis.paths import ROOT
-from analysis.report.build import FIGURE_STEMS, build_report, load_tables, render, run_models
+from analysis.report.build import FIGURE_STEMS, load_tables, render, run_models
 
 
 @pytest.fixture(scope="module")
-def report(built, tmp_path_factory):
-    _, processed = built
-    out = tmp_path_factory.mktemp("reports")
-    path = build_report(processed, out)
-    return path, out
+def report(reported):
+    return reported
 
 
 def test_report_is_self_contained_and_complete(report):

@@ -81,7 +81,7 @@ def test_months_derived_from_year_to_date_figures():
 @pytest.mark.parametrize("old,new,column,rule", [
     ("2023-01-01,2023-12-31,A,CHN,PRK,total,TOTAL,2295380000", "2023-01-01,2023-13-31,A,CHN,PRK,total,TOTAL,2295380000", "period_end", "real calendar date"),
     ("2023-01-01,2023-12-31,A,CHN,PRK,total,TOTAL,2295380000", "2023-01-01,2023-12-31,A,CHN,PRK,total,TOTAL,-2295380000", "value", "greater_than_or_equal_to(0)"),
-    ("2023-01-01,2023-12-31,A,CHN,PRK,total,TOTAL,2295380000", "2023-01-01,2023-12-31,A,CHN,XX,total,TOTAL,2295380000", "partner", "str_matches"),
+    ("2023-01-01,2023-12-31,A,CHN,PRK,total,TOTAL,2295380000", "2023-01-01,2023-12-31,A,CHN,XX,total,TOTAL,2295380000", "partner", "isin"),
 ])
 def test_bad_trade_rows(old, new, column, rule, raw_copy, processed_copy, capsys):
     n = line_of(raw_copy, FLOWS, old)

@@ -1,27 +1,30 @@
-"""Fetch UN Comtrade final data with ``comtradeapicall.getFinalData`` into a new raw snapshot.
+"""Fetch UN Comtrade final data into a new raw snapshot.
 
-The subscription key is read from ``COMTRADE_API_KEY`` (or passed as ``key``). It is never
-printed, logged or stored: the snapshot and its sidecar record the endpoint and the query
-*without* it, and every error message has it replaced by ``[REDACTED]``.
+The request is the one ``comtradeapicall.getFinalData`` (version 1.3.2) sends, read from
+its source (``PreviewGet.getPreviewData``): one GET to
+``https://comtradeapi.un.org/data/v1/get/{typeCode}/{freqCode}/{clCode}`` with the query
+parameters ``reportercode``, ``flowCode``, ``period``, ``cmdCode``, ``partnerCode``,
+``format``, ``breakdownMode``, ``includeDesc`` and the key as ``subscription-key``
+(a test checks the two requests are the same). The call is made here, with the standard
+library, rather than through the package, because the package fixes the host and a
+120-second timeout in its code, prints errors (with the request URL, key included)
+instead of raising them, and parses the body before a caller can check that it is
+whole. Making the call here lets the fetcher
 
-What comtradeapicall 1.3.2 does (read from its source, ``PreviewGet.getPreviewData``):
-``getFinalData(subscription_key, typeCode, freqCode, clCode, period, reporterCode,
-cmdCode, flowCode, partnerCode, partner2Code, customsCode, motCode, maxRecords=None,
-format_output=None, aggregateBy=None, breakdownMode=None, countOnly=None,
-includeDesc=None, proxy_url=None)`` sends one GET to
-``https://comtradeapi.un.org/data/v1/get/{typeCode}/{freqCode}/{clCode}`` with the key as
-the ``subscription-key`` query parameter. On HTTP 200 it returns
-``pandas.json_normalize(body['data'])``; on any other status it *prints* the response
-body and returns None; on a urllib3 ``RequestError`` (timeouts, refused connections,
-retries exhausted) it *prints* ``Request error: ...`` - a message that can contain the
-request URL and so the key - and returns None. This module therefore captures what the
-package prints, redacts the key from it, and uses it to tell a rate limit (429), a
-server error (5xx) or a timeout, which are retried with exponential back-off, from any
-other failure, which is raised at once.
+- take the base URL from ``base_url`` or ``COMTRADE_API_BASE`` (default
+  ``https://comtradeapi.un.org``), so that tests run against a local server;
+- time out after ``timeout`` seconds;
+- tell a rate limit (HTTP 429, honouring ``Retry-After`` up to ``max_delay``), a server
+  error (500, 502, 503, 504), a timeout, a dropped connection, a truncated or empty body
+  (all retried, at most ``max_attempts`` times, waiting ``base_delay * 2**n`` capped at
+  ``max_delay``) from a refusal or a bad query (any other status, raised at once);
+- check the whole body with the strict reader
+  (:func:`analysis.ingest.comtrade.parse_api_json`) before anything is written, and
+  store it exactly as received.
 
-The snapshot is the response body's shape, ``{"count": n, "data": [...], "error": ""}``,
-rebuilt from the DataFrame comtradeapicall returns (numbers as pandas parsed them; missing
-values as null), so :func:`analysis.ingest.comtrade.read_api_json` reads it.
+The subscription key is read from ``COMTRADE_API_KEY`` (or passed as ``key``). It is
+never printed, logged or stored: the snapshot and its sidecar record the endpoint and the
+query *without* it, and every message has it replaced by ``[REDACTED]``.
 """
 
 from __future__ import annotations
@@ -29,25 +32,34 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import io
+import http.client
 import json
-import math
 import os
 import re
 import socket
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from ..ingest.comtrade import COUNTRIES
+from .. import __version__
+from ..errors import DataError
+from ..ingest.comtrade import COUNTRIES, parse_api_json
 from ..paths import display
 from ..provenance import SIDECAR_SUFFIX
 
 ENV_KEY = "COMTRADE_API_KEY"
-ENDPOINT = "https://comtradeapi.un.org/data/v1/get/{typeCode}/{freqCode}/{clCode}"
+ENV_BASE = "COMTRADE_API_BASE"
+DEFAULT_BASE = "https://comtradeapi.un.org"
+DATA_PATH = "/data/v1/get/{typeCode}/{freqCode}/{clCode}"
+AVAILABILITY_PATH = "/data/v1/getDa/{typeCode}/{freqCode}/{clCode}"
+ENDPOINT = DEFAULT_BASE + DATA_PATH
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDACTED = "[REDACTED]"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class ComtradeFetchError(RuntimeError):
@@ -58,8 +70,13 @@ class MissingKeyError(ComtradeFetchError):
     """No subscription key: the CLI exits non-zero with this message."""
 
 
-class _Retryable(Exception):
-    pass
+@dataclass(frozen=True)
+class _Failure:
+    """One failed attempt: what went wrong, whether trying again can help, and a wait the server asked for."""
+
+    problem: str
+    retry: bool
+    wait: float | None = None
 
 
 def _redact(text: str, key: str) -> str:
@@ -85,65 +102,81 @@ def _code(area: int | str) -> int:
     return code
 
 
-def _status_of(exc: BaseException) -> int | None:
-    for attr in ("status", "status_code", "code"):
-        value = getattr(exc, attr, None)
-        if isinstance(value, int):
-            return value
-    response = getattr(exc, "response", None)
-    value = getattr(response, "status", None) or getattr(response, "status_code", None)
-    return value if isinstance(value, int) else None
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header given in seconds (an HTTP date is ignored: the back-off applies)."""
+    if value and value.strip().isdigit():
+        return float(value.strip())
+    return None
 
 
-def _is_retryable_exception(exc: BaseException) -> bool:
-    status = _status_of(exc)
-    if status is not None:
-        return status in RETRY_STATUSES
-    if isinstance(exc, (TimeoutError, socket.timeout, ConnectionError)):
-        return True
+def _opener(url: str) -> urllib.request.OpenerDirector:
+    """The default opener (environment proxies apply), except that loopback addresses never go through a proxy."""
+    if urlsplit(url).hostname in _LOOPBACK:
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener()
+
+
+def _get(url: str, timeout: float) -> bytes | _Failure:
+    """One GET: the whole body, or what went wrong."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": f"nkflows/{__version__}"})
     try:
-        import urllib3.exceptions as u3
-        if isinstance(exc, (u3.TimeoutError, u3.ProtocolError, u3.MaxRetryError, u3.NewConnectionError)):
-            return True
-    except ImportError:  # pragma: no cover - urllib3 is a dependency of comtradeapicall
-        pass
-    return bool(re.search(r"\b(429|50[0234])\b|time(d)? ?out", str(exc), re.IGNORECASE))
+        with _opener(url).open(request, timeout=timeout) as response:
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        try:
+            body = exc.read(300).decode("utf-8", "replace").strip()
+        except (OSError, http.client.HTTPException):
+            body = ""
+        detail = f"HTTP {exc.code} {exc.reason}" + (f": {body}" if body else "")
+        return _Failure(detail, exc.code in RETRY_STATUSES, _retry_after(exc.headers.get("Retry-After")))
+    except http.client.IncompleteRead as exc:
+        return _Failure(f"the connection closed after {len(exc.partial)} bytes of the answer (truncated)", True)
+    except (TimeoutError, socket.timeout):
+        return _Failure(f"no answer within {timeout:g} s (timeout)", True)
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            return _Failure(f"no answer within {timeout:g} s (timeout)", True)
+        return _Failure(f"could not connect ({exc.reason})", True)
+    except (ConnectionError, http.client.HTTPException, OSError) as exc:
+        return _Failure(f"the connection failed ({type(exc).__name__}: {exc})", True)
 
 
-def _is_retryable_output(printed: str) -> bool:
-    """Whether what comtradeapicall printed before returning None is a 429/5xx/timeout."""
+def _check_body(body: bytes) -> _Failure | None:
+    """An answer that is empty, or JSON cut short, is worth another try; a whole answer that breaks a rule is not."""
+    if not body.strip():
+        return _Failure("HTTP 200 with an empty body", True)
     try:
-        body = json.loads(printed.strip().splitlines()[0]) if printed.strip() else None
-    except (json.JSONDecodeError, IndexError):
-        body = None
-    if isinstance(body, dict):
-        status = body.get("statusCode") or body.get("status")
-        if isinstance(status, int):
-            return status in RETRY_STATUSES
-    return bool(re.search(r"\b(429|50[0234])\b|rate limit|too many requests|time(d)? ?out|Max retries exceeded",
-                          printed, re.IGNORECASE))
-
-
-def _jsonable(value: Any) -> Any:
-    """A pandas/numpy cell as a plain JSON value (NaN/NA -> null)."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalar -> Python
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+        json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _Failure(f"HTTP 200 but the body is not whole JSON ({len(body)} bytes; {exc}); truncated?", True)
     try:
-        import pandas as pd
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    return value
+        parse_api_json(body, "UN Comtrade response")
+    except DataError as exc:
+        return _Failure(f"the answer breaks the record rules: {exc}", False)
+    return None
 
 
-def _records(frame: Any) -> list[dict[str, Any]]:
-    cols = [str(c) for c in frame.columns]
-    return [{c: _jsonable(v) for c, v in zip(cols, row)} for row in frame.itertuples(index=False, name=None)]
+def _fetch_body(url: str, key: str, *, timeout: float, max_attempts: int, base_delay: float, max_delay: float,
+                sleep: Callable[[float], None], progress: Callable[[str], None]) -> bytes:
+    """GET ``url`` until a whole, valid answer arrives; raise with every attempt's problem when it does not."""
+    problems: list[str] = []
+    for attempt in range(1, max_attempts + 1):
+        got = _get(url, timeout)
+        failure = got if isinstance(got, _Failure) else _check_body(got)
+        if failure is None:
+            return got  # type: ignore[return-value]
+        problem = _redact(failure.problem, key)
+        problems.append(f"attempt {attempt}: {problem}")
+        if not failure.retry:
+            raise ComtradeFetchError(f"UN Comtrade refused the request ({problem}). Nothing was written.")
+        if attempt < max_attempts:
+            delay = min(max_delay, max(base_delay * 2 ** (attempt - 1), failure.wait or 0.0))
+            progress(f"UN Comtrade attempt {attempt} of {max_attempts} failed ({problem}); retrying in {delay:g} s")
+            sleep(delay)
+    raise ComtradeFetchError(
+        f"UN Comtrade gave no complete answer in {max_attempts} attempts ({'; '.join(problems)}). "
+        "Nothing was written; try again later."
+    )
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -160,6 +193,12 @@ def _write_new(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
+def request_url(base: str, path: str, params: dict[str, Any], key: str) -> str:
+    """The request URL: ``params`` without empty values, then the key, as comtradeapicall orders them."""
+    fields = {k: v for k, v in params.items() if v is not None}
+    return base.rstrip("/") + path + "?" + urlencode({**fields, "subscription-key": key})
+
+
 def fetch(
     reporter: int | str,
     partner: int | str,
@@ -172,22 +211,22 @@ def fetch(
     flow: str = "M,X",
     type_code: str = "C",
     classification: str = "HS",
+    base_url: str | None = None,
+    timeout: float = 60.0,
     max_attempts: int = 5,
     base_delay: float = 2.0,
     max_delay: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], dt.datetime] | None = None,
-    get_final_data: Callable[..., Any] | None = None,
-    get_availability: Callable[..., Any] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> Path:
     """Fetch final data for ``reporter`` x ``partner`` x ``years`` and store a new snapshot in ``out_dir``.
 
     Returns the snapshot's path; its sidecar is ``<file>.meta.json``. Raises
-    :class:`MissingKeyError` without a key, and :class:`ComtradeFetchError` when
-    comtradeapicall returns None (other than a retryable 429/5xx/timeout), when the
-    query matched no records, or when ``max_attempts`` tries all hit a retryable error
-    (delays ``base_delay * 2**n`` capped at ``max_delay``, through ``sleep``).
-    Nothing is written unless the whole response arrived.
+    :class:`MissingKeyError` without a key, and :class:`ComtradeFetchError` when the API
+    refuses the request, answers with no records or with records that break the rules, or
+    keeps failing (429, 5xx, timeouts, truncated or empty answers) for ``max_attempts``
+    tries. Nothing is written unless a whole, valid answer arrived.
     """
     key = key or os.environ.get(ENV_KEY) or ""
     if not key.strip():
@@ -201,68 +240,30 @@ def fetch(
         raise ValueError("give at least one year")
     if freq not in ("A", "M"):
         raise ValueError("freq must be A or M")
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    base = (base_url or os.environ.get(ENV_BASE) or DEFAULT_BASE).rstrip("/")
     period = ",".join(str(y) for y in years) if freq == "A" else ",".join(f"{y}{m:02d}" for y in years for m in range(1, 13))
-    query = dict(typeCode=type_code, freqCode=freq, clCode=classification, period=period,
-                 reporterCode=str(rep), cmdCode=cmd, flowCode=flow, partnerCode=str(par),
-                 partner2Code=None, customsCode=None, motCode=None, maxRecords=None,
-                 format_output="JSON", aggregateBy=None, breakdownMode="classic", countOnly=None,
-                 includeDesc=True)
-    if get_final_data is None or get_availability is None:
-        import comtradeapicall
-        get_final_data = get_final_data or comtradeapicall.getFinalData
-        get_availability = get_availability or comtradeapicall.getFinalDataAvailability
-    now = now or (lambda: dt.datetime.now(dt.timezone.utc))
-
-    frame = None
-    last_problem = ""
-    for attempt in range(1, max_attempts + 1):
-        printed = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-                frame = get_final_data(key, **query)
-        except Exception as exc:  # noqa: BLE001 - classified below, re-raised redacted
-            message = _redact(f"{type(exc).__name__}: {exc}", key)
-            if not _is_retryable_exception(exc):
-                raise ComtradeFetchError(f"comtradeapicall.getFinalData failed: {message}") from None
-            last_problem = message
-        else:
-            output = _redact(printed.getvalue().strip(), key)
-            if frame is not None:
-                break
-            if not _is_retryable_output(output):
-                raise ComtradeFetchError(
-                    "comtradeapicall.getFinalData returned None: the API answered with an error "
-                    f"or did not answer ({output or 'nothing printed'}). Nothing was written."
-                )
-            last_problem = output
-        if attempt < max_attempts:
-            sleep(min(max_delay, base_delay * 2 ** (attempt - 1)))
-    else:
-        raise ComtradeFetchError(
-            f"UN Comtrade kept failing with a rate limit, server error or timeout after {max_attempts} "
-            f"attempts (last: {last_problem}). Nothing was written; try again later."
-        )
-
-    if not hasattr(frame, "columns") or len(frame) == 0:
-        raise ComtradeFetchError("the query matched no records (empty 'data'); nothing was written")
-    records = _records(frame)
-    body = json.dumps({"count": len(records), "data": records, "error": ""}, ensure_ascii=False, indent=1,
-                      allow_nan=False).encode("utf-8") + b"\n"
-    if key in body.decode("utf-8"):  # the key must never reach data/raw
+    path_vars = dict(typeCode=type_code, freqCode=freq, clCode=classification)
+    params = dict(reportercode=str(rep), flowCode=flow, period=period, cmdCode=cmd, partnerCode=str(par),
+                  format="JSON", breakdownMode="classic", includeDesc="True")
+    url = request_url(base, DATA_PATH.format(**path_vars), params, key)
+    body = _fetch_body(url, key, timeout=timeout, max_attempts=max_attempts, base_delay=base_delay,
+                       max_delay=max_delay, sleep=sleep, progress=progress)
+    if key in body.decode("utf-8", "replace"):  # the key must never reach data/raw
         raise ComtradeFetchError("refusing to store a response that contains the subscription key")
+    records = len(json.loads(body.decode("utf-8-sig"))["data"])
 
+    now = now or (lambda: dt.datetime.now(dt.timezone.utc))
     retrieved = now()
-    releases = _releases(get_availability, key, type_code, freq, classification, period, rep)
+    releases = _releases(base, path_vars, period, rep, key, timeout)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = retrieved.strftime("%Y%m%dT%H%M%SZ")
-    base = f"comtrade-final-{type_code}{freq}-{classification}-r{rep}-p{par}-{years[0]}-{years[-1]}-{stamp}"
-    origin_query = {k: v for k, v in dict(
-        reportercode=query["reporterCode"], flowCode=flow, period=period, cmdCode=cmd, partnerCode=query["partnerCode"],
-        format="JSON", breakdownMode="classic", includeDesc="True").items() if v is not None}
-    origin = ENDPOINT.format(typeCode=type_code, freqCode=freq, clCode=classification) + "?" + urlencode(origin_query)
+    stem = f"comtrade-final-{type_code}{freq}-{classification}-r{rep}-p{par}-{years[0]}-{years[-1]}-{stamp}"
+    origin = base + DATA_PATH.format(**path_vars) + "?" + urlencode(params)
     for n in range(1, 1000):
-        path = out_dir / (f"{base}.json" if n == 1 else f"{base}-{n}.json")
+        path = out_dir / (f"{stem}.json" if n == 1 else f"{stem}-{n}.json")
         side = path.with_name(path.name + SIDECAR_SUFFIX)
         if path.exists() or side.exists():
             continue
@@ -271,15 +272,14 @@ def fetch(
             "sha256": hashlib.sha256(body).hexdigest(),
             "title": f"UN Comtrade final data: {COUNTRIES[rep][2]} (M49 {rep}) with {COUNTRIES[par][2]} (M49 {par}), "
                      f"{classification} {cmd}, flows {flow}, {freq} {years[0]}-{years[-1]}",
-            "description": "Response of the UN Comtrade data API (final data, classic breakdown), fetched with "
-                           "comtradeapicall.getFinalData and stored as {count, data, error}; the records are the "
-                           "DataFrame comtradeapicall returned, written back as JSON (numbers as pandas parsed them).",
+            "description": "Response body of the UN Comtrade data API (final data, classic breakdown), stored "
+                           "exactly as received after it was checked to be whole and valid.",
             "origin": origin,
             "collected": retrieved.date().isoformat(),
             "retrieved_at": retrieved.isoformat(timespec="seconds"),
-            "records": len(records),
-            "query": {k: v for k, v in query.items() if v is not None},
-            "client": "comtradeapicall==1.3.2",
+            "records": records,
+            "query": {**path_vars, **params},
+            "client": f"nkflows {__version__} (the request comtradeapicall 1.3.2 getFinalData sends)",
             "dataset_releases": releases,
         }
         side_bytes = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -296,21 +296,22 @@ def fetch(
                 os.unlink(path)  # no snapshot without its sidecar
             raise
         return path
-    raise ComtradeFetchError(f"could not find a free snapshot name for {base} in {display(out_dir)}")
+    raise ComtradeFetchError(f"could not find a free snapshot name for {stem} in {display(out_dir)}")
 
 
-def _releases(get_availability: Callable[..., Any], key: str, type_code: str, freq: str, classification: str,
-              period: str, reporter: int) -> list[dict[str, Any]] | str:
-    """Dataset checksum and release dates from the data-availability endpoint, where it answers."""
-    printed = io.StringIO()
+def _releases(base: str, path_vars: dict[str, str], period: str, reporter: int, key: str,
+              timeout: float) -> list[dict[str, Any]] | str:
+    """Dataset checksum and release dates from the data-availability endpoint (one try; optional metadata)."""
+    url = request_url(base, AVAILABILITY_PATH.format(**path_vars), dict(reportercode=str(reporter), period=period), key)
+    got = _get(url, timeout)
+    if isinstance(got, _Failure):
+        return _redact(f"not available ({got.problem})", key)
     try:
-        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-            frame = get_availability(key, type_code, freq, classification, period, str(reporter))
-    except Exception as exc:  # noqa: BLE001 - optional metadata; the fetch itself succeeded
-        return _redact(f"not available ({type(exc).__name__}: {exc})", key)
-    if frame is None or not hasattr(frame, "columns"):
-        return _redact(f"not available ({printed.getvalue().strip() or 'no answer'})", key)
+        rows = json.loads(got.decode("utf-8-sig"))["data"]
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise TypeError("'data' is not a list of records")
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        return _redact(f"not available (unreadable answer: {exc})", key)
     wanted = {"datasetcode", "reportercode", "period", "classificationcode", "totalrecords",
               "datasetchecksum", "firstreleased", "lastreleased"}
-    cols = [c for c in frame.columns if str(c).lower() in wanted]
-    return [{str(c): _jsonable(v) for c, v in zip(cols, row)} for row in frame[cols].itertuples(index=False, name=None)]
+    return [{k: v for k, v in r.items() if k.lower() in wanted} for r in rows]

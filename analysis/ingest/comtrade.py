@@ -293,9 +293,16 @@ def read_api_json(path: Path | str) -> pl.DataFrame:
     path = Path(path)
     name = display(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DataError([Issue(name, None, None, "file does not exist")]) from None
+    return parse_api_json(data, name)
+
+
+def parse_api_json(data: bytes, name: str) -> pl.DataFrame:
+    """:func:`read_api_json` on bytes already in memory (a response body); ``name`` labels the issues."""
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError([Issue(name, None, None, f"file must be UTF-8 encoded JSON ({exc.reason} at byte {exc.start})")]) from None
     if not text.strip():

@@ -23,7 +23,7 @@ import polars as pl
 from ..errors import IssueLog
 from ..provenance import raw_files
 from ..rawio import RawTable
-from ..schemas import DefectorArrivalObservations, DefectorCumulativeObservations
+from ..schemas import ARRIVAL_FREQS, DefectorArrivalObservations, DefectorCumulativeObservations
 from .common import check_periods, check_source_links, concat, load
 from .discrepancies import Discrepancies, ingest_discrepancies
 
@@ -53,7 +53,9 @@ def span_matches_freq(start: dt.date | None, end: dt.date, freq: str) -> bool:
 
 
 def span_problem(start: dt.date | None, end: dt.date, freq: str):
-    """Why a period does not fit its freq (column, rule, found), or None."""
+    """Why a period does not fit its freq (column, rule, found), or None. An unknown freq is the schema's to report."""
+    if freq not in ARRIVAL_FREQS:
+        return None
     if not span_matches_freq(start, end, freq):
         return "period_end", f"period {start}..{end} is not a whole calendar period of freq {freq} (A year, H half, Q quarter, M month; P any other span)", end
     if freq == "P" and start is not None:

@@ -23,8 +23,8 @@ class DiscrepancyRecords(pa.DataFrameModel):
 
     conflict_type: str = pa.Field(isin=[c for c in CONFLICT_TYPES if c != "sources_disagree"])
     key: str = pa.Field(str_length={"min_value": 1})
-    expected: int
-    observed: int
+    expected: int = pa.Field(ge=0)
+    observed: int = pa.Field(ge=0)
     explanation: str = pa.Field(str_length={"min_value": 10})
     source_id: str = pa.Field(str_matches=SOURCE_ID)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
+from iso3166 import countries_by_alpha3
+
 from ..errors import IssueLog
 from ..paths import display
 from ..provenance import raw_files
@@ -59,6 +61,9 @@ def ingest_events(raw: Path, known_sources: set[str], log: IssueLog) -> pl.DataF
             continue
         check_source_links(table, known_sources, log)
         for i, row in enumerate(table.frame.iter_rows(named=True)):
+            unknown = [c for c in (row["countries"] or "").split(";") if c and c not in countries_by_alpha3]
+            if unknown:
+                log.add(table.name, table.lines[i], "countries", f"not an ISO 3166 alpha-3 country code: {', '.join(unknown)}", row["countries"])
             date, precision = row["date"], row["date_precision"]
             if date is None:
                 continue

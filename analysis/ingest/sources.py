@@ -6,6 +6,7 @@ trade and defection figures); the listings must then agree field for field.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,19 @@ from .common import load
 
 def source_files(raw: Path) -> list[Path]:
     return [p for d in sorted(raw.iterdir()) if d.is_dir() for p in raw_files(d, "sources*.csv")]
+
+
+def _check_dates(published: str | None, accessed: dt.date | None, name: str, line: int, log: IssueLog) -> None:
+    """A full publication date must exist on the calendar, and a page cannot be read before it was published."""
+    if not published or len(published) != 10:
+        return
+    try:
+        day = dt.date.fromisoformat(published)
+    except ValueError as exc:
+        log.add(name, line, "published", f"must be a real calendar date ({exc})", published)
+        return
+    if accessed is not None and accessed < day:
+        log.add(name, line, "accessed", f"a page cannot be read before it was published ({published})", accessed)
 
 
 def ingest_sources(raw: Path, log: IssueLog) -> pl.DataFrame:
@@ -35,6 +49,7 @@ def ingest_sources(raw: Path, log: IssueLog) -> pl.DataFrame:
                     log.add(t.name, t.lines[i], "source_id", f"source is listed again with different details (first at {where}, line {line}); listings must agree", sid)
                 continue
             first_seen[sid] = (row, t.name, t.lines[i])
+            _check_dates(row[4], row[5], t.name, t.lines[i], log)
             url = row[3]
             if url in urls:
                 log.add(t.name, t.lines[i], "url", f"the same page is already listed as source {urls[url]!r}; one page, one source_id", url)

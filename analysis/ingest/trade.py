@@ -13,7 +13,7 @@ import polars as pl
 
 from ..errors import IssueLog
 from ..provenance import raw_files
-from ..schemas import TradeFlowObservations
+from ..schemas import TRADE_FREQS, TradeFlowObservations
 from .common import check_periods, check_source_links, concat, load
 from .defectors import span_matches_freq
 from .discrepancies import Discrepancies, ingest_discrepancies
@@ -27,7 +27,7 @@ def period_ok(start: dt.date, end: dt.date, freq: str) -> bool:
 
 
 def period_problem(start: dt.date | None, end: dt.date, freq: str):
-    if start is None or period_ok(start, end, freq):
+    if start is None or freq not in TRADE_FREQS or period_ok(start, end, freq):
         return None
     return "period_end", f"period {start}..{end} does not fit freq {freq} (A whole year, M whole month, YTD January 1 to a month end)", end
 
