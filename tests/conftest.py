@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,25 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("processed")
     result = build(RAW, out)
     return result, out
+
+
+@pytest.fixture(scope="session")
+def report(built, tmp_path_factory):
+    """One ``nkflows report`` (HTML and PDF) of that build: (path of report.html, output folder, WeasyPrint's warnings)."""
+    from analysis.report.build import build_report
+
+    _, processed = built
+    out = tmp_path_factory.mktemp("reports")
+    warnings: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        path = build_report(processed, out)
+    finally:
+        logger.removeHandler(handler)
+    return path, out, warnings
 
 
 @pytest.fixture
