@@ -53,7 +53,7 @@ test: $(VENV)/.installed system-packages ## Run the whole test suite (installs c
 lab: $(VENV)/.installed ## Start JupyterLab on notebooks/ (installs the lab extras first)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab]'
 	$(VENV)/bin/jupytext --sync notebooks/*.py
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## Remove built artefacts (Parquet, reports, stamps); keeps the committed CSVs
 	rm -rf $(STAMPS) reports/figures reports/tables reports/report.html reports/report.pdf reports/screenshot.png data/processed/*.parquet
