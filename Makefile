@@ -12,12 +12,12 @@ STAMPS := .build
 RAW_FILES := $(shell find data/raw -type f 2>/dev/null | LC_ALL=C sort)
 CODE_FILES := $(shell find analysis -type f \( -name '*.py' -o -name '*.html' -o -name '*.css' \) 2>/dev/null | LC_ALL=C sort)
 
-.PHONY: help setup data validate report test lab bench clean
+.PHONY: help setup system-packages data validate report test lab bench clean
 
 help: ## Show this list of targets
 	@echo "nkflows — North Korea's cross-border flows, sourced and modelled"
 	@echo
-	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.installed ## Create .venv from the pinned versions in requirements.lock
 
@@ -28,6 +28,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
+system-packages: ## Install the Debian packages the browser test and the PDF use (chromium, CJK fonts; needs root)
+	@bash scripts/system-packages.sh
+
 data: $(STAMPS)/data ## Build data/processed/ from data/raw/ (checks hashes, parses, validates, harmonizes)
 
 $(STAMPS)/data: $(VENV)/.installed $(RAW_FILES) $(CODE_FILES)
@@ -37,22 +40,23 @@ $(STAMPS)/data: $(VENV)/.installed $(RAW_FILES) $(CODE_FILES)
 validate: $(STAMPS)/data ## Validate every published table (pandera schemas + frictionless datapackage)
 	$(NKFLOWS) validate
 
-report: $(STAMPS)/report ## Build data, fit the models, draw the figures, write reports/report.html
+report: $(STAMPS)/report ## Build data, fit the models, draw the figures, write reports/report.html and report.pdf
 
 $(STAMPS)/report: $(STAMPS)/data
 	$(NKFLOWS) report --validate
 	@touch $@
 
-test: $(VENV)/.installed ## Run the whole test suite
+test: $(VENV)/.installed system-packages ## Run the whole test suite (installs chromium for the browser test where it can)
 	$(PY) -m pytest -q
 
 lab: $(VENV)/.installed ## Start JupyterLab on notebooks/ (installs the lab extras first)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab]'
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupytext --sync notebooks/*.py
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(VENV)/.installed ## Time the build and bulk ingestion (installs the bench extras); writes reports/bench.csv
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) -m bench.run
 
 clean: ## Remove built artefacts (Parquet, reports, stamps); keeps the committed CSVs
-	rm -rf $(STAMPS) reports/figures reports/tables reports/report.html data/processed/*.parquet
+	rm -rf $(STAMPS) reports/figures reports/tables reports/report.html reports/report.pdf reports/screenshot.png data/processed/*.parquet

@@ -36,9 +36,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.validate:  # in this process: the libraries both steps need are imported once
         cmd_validate(args)
     from .report.build import build_report
+    from .report.pdf import LayoutError
 
-    path = build_report(Path(args.processed), Path(args.out), progress=_progress)
+    try:
+        path = build_report(Path(args.processed), Path(args.out), progress=_progress, pdf=not args.no_pdf)
+    except LayoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(path)
+    if not args.no_pdf:
+        print(path.with_suffix(".pdf"))
     return 0
 
 
@@ -100,10 +107,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--processed", default=str(PROCESSED))
     v.set_defaults(func=cmd_validate)
 
-    r = sub.add_parser("report", help="fit the models, draw the figures and write reports/report.html")
+    r = sub.add_parser("report", help="fit the models, draw the figures and write reports/report.html and report.pdf")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
     r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
+    r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDF takes a few seconds more)")
     r.set_defaults(func=cmd_report)
 
     s = sub.add_parser("sources", help="list the sources behind the dataset")

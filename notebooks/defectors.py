@@ -1,10 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -12,33 +14,76 @@
 # ---
 
 # %% [markdown]
-# # Defectors arriving in South Korea
+# # Defectors arriving in South Korea: the data
 #
-# This notebook loads the published tables through the package, looks at where each
-# figure comes from, and refits the count model. Change the intervention list or the
-# first year and rerun to see how the estimates move.
+# The Ministry of Unification (MOU) counts North Koreans who reach South Korea. Its
+# figures reach the public through its statistics pages, press releases and news
+# reports, often more than once and sometimes differently. This notebook shows how
+# nkflows keeps every figure with its source, how it picks one series, and where the
+# sources disagree.
+#
+# Change `YEAR` below and rerun to look at another year.
 
 # %%
-from analysis.paths import PROCESSED
-from analysis.report.build import load_tables
+from analysis import tables
+
+YEAR = 2019
+
+t = tables.load()
+arrivals = t["defector_arrivals"]        # every figure, one row per figure and source
+annual = t["defector_arrivals_annual"]   # the preferred series, one row per year
+sources = t["sources"]
+print(f"{len(arrivals):,} figures from {arrivals['source_id'].nunique()} sources; "
+      f"{len(annual)} years in the preferred series ({annual['year'].min()}-{annual['year'].max()})")
+
+# %% [markdown]
+# ## Every figure for one year
+# `reported_as` is the figure exactly as printed on the page; `preferred` marks the rows
+# the published series takes. The precedence rule is written in the README.
+
+# %%
+one_year = arrivals.loc[(arrivals["freq"] == "A") & (arrivals["period_start"].astype(str).str.startswith(str(YEAR)))]
+one_year.merge(sources[["source_id", "publisher", "published"]], on="source_id")[
+    ["sex", "arrivals", "reported_as", "status", "preferred", "publisher", "published", "source_id"]
+].sort_values(["sex", "preferred", "published"], ascending=[True, False, True])
+
+# %% [markdown]
+# ## The preferred annual series
+# The split by sex begins in 2002; the earliest years are pooled by the MOU.
+
+# %%
+annual.tail(12)
+
+# %% [markdown]
+# ## Where sources disagree
+# Each figure reported differently by two or more sources is a row of `conflicts`:
+# all the values, their sources, the value chosen and the rule that chose it.
+
+# %%
+conflicts = t["conflicts"]
+print(conflicts["conflict_type"].value_counts().to_string())
+conflicts.loc[(conflicts["table"] == "defector_arrivals") & conflicts["key"].str.contains(f"period_start={YEAR}-01-01")][
+    ["key", "values", "chosen", "chosen_source_id", "rule"]
+]
+
+# %% [markdown]
+# ## Running totals
+# Sources also report the running total since records began. `computed` is the running
+# total of the preferred series on the same date; `difference` is what the report and
+# the series disagree by (the published revisions allow a range).
+
+# %%
+cumulative = t["defector_cumulative"]
+cumulative.loc[cumulative["sex"] == "all", ["as_of", "cumulative", "computed", "difference", "source_id"]].tail(10)
+
+# %% [markdown]
+# ## The figure of the report
+# The report's figure comes from the same functions. The count model's fit is drawn
+# over the bars; `model_defector_counts.py` explains it.
+
+# %%
+from analysis.figures import defectors as defector_figures
 from analysis.models import defector_counts
 
-tables = load_tables(PROCESSED)
-annual = tables["defector_arrivals_annual"]
-annual.tail(10)
-
-# %% [markdown]
-# Every preferred figure names its source; every disagreement is in `conflicts`.
-
-# %%
-conflicts = tables["conflicts"]
-conflicts.loc[conflicts["key"].str.contains("period_start=2009-01-01")]
-
-# %% [markdown]
-# ## The count model
-# Level shifts come from the events table by id; the dates are never typed here.
-
-# %%
-shifts = [("step", "kim-jong-il-death"), ("step", "border-closure-2020")]
-result = defector_counts.fit_arrivals(annual, tables["events"], shifts)
-result["terms"][["term", "rate_ratio", "ci_low", "ci_high", "p_value", "n"]]
+fit = defector_counts.fit_arrivals(annual, t["events"])
+defector_figures.arrivals_by_sex(annual, fit["fitted"], t["events"], "Defectors arriving in South Korea, by sex");

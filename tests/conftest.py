@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -23,13 +24,22 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def reported(built, tmp_path_factory):
-    """The report (models, figures, report.html) of the session build, written to a temporary folder."""
+def report(built, tmp_path_factory):
+    """One ``nkflows report`` (HTML and PDF) of that build: (path of report.html, output folder, WeasyPrint's warnings)."""
     from analysis.report.build import build_report
 
     _, processed = built
     out = tmp_path_factory.mktemp("reports")
-    return build_report(processed, out), out
+    warnings: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        path = build_report(processed, out)
+    finally:
+        logger.removeHandler(handler)
+    return path, out, warnings
 
 
 @pytest.fixture
@@ -68,3 +78,9 @@ def pytest_terminal_summary(terminalreporter):
     suite = sys.modules.get(f"{__package__}.test_corruption_suite")
     if suite is not None and suite.TALLY["tried"]:
         terminalreporter.write_line(f"corruption suite: {suite.TALLY['tried']} cases tried, {suite.TALLY['caught']} caught")
+
+
+@pytest.fixture(scope="session")
+def reported(report):
+    """The session report as (path of report.html, output folder)."""
+    return report[0], report[1]

@@ -11,16 +11,14 @@ import pytest
 
 from analysis import cli
 from analysis.paths import ROOT
+from analysis.report import text
 from analysis.report.build import FIGURE_STEMS, load_tables, render, run_models
 
-
-@pytest.fixture(scope="module")
-def report(reported):
-    return reported
+STEMS = list(FIGURE_STEMS)
 
 
 def test_report_is_self_contained_and_complete(report):
-    path, out = report
+    path, out, _ = report
     html = path.read_text(encoding="utf-8")
     assert html.count('<img src="data:image/png;base64,') == 14
     assert not re.search(r'<(img|script|link)[^>]+(src|href)="(?!data:)(?!https?://)', html)
@@ -29,25 +27,68 @@ def test_report_is_self_contained_and_complete(report):
                     "Conflicts between sources", "Sources"):
         assert section in html
     assert "Arrivals peaked in 2009 at 2,914 people; in 2025 they were 223." in html
-    stems = ["defector_arrivals_by_sex", "defector_female_share", "labor_revenue", "labor_workers", "trade_annual_china", "trade_monthly_china",
-             "trade_products", "its_annual", "its_quarterly", "breaks", "trade_monthly_model", "trade_stl", "forecasts", "relationships_ccf"]
-    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(f"{s}.{x}" for s in stems for x in ("png", "svg"))
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(["figures.json", *(f"{s}.{x}" for s in STEMS for x in ("png", "svg"))])
     terms = pl.read_csv(out / "tables" / "defector_count_model.csv")
     rr = terms.filter(pl.col("term") == "step:border-closure-2020")["rate_ratio"].item()
     assert f"rate ratio {rr:.2f}" in html
 
 
-def test_text_follows_the_data(built):
-    """Change an input table and the generated text changes with it: no number is typed."""
-    _, processed = built
-    tables = load_tables(processed)
+def _html(tables):
+    results = run_models(tables)
+    figs = {k: {"src": "data:,", "alt": "", "title": "", "svg": "", "png": ""} for k in STEMS}
+    return render(tables, results, figs), results
+
+
+def _defectors_2025(tables):
     annual = tables["defector_arrivals_annual"]
     annual.loc[annual["year"] == 2025, ["total", "female"]] = [300, 275]
     annual.loc[annual["year"] == 2025, "female_share"] = 275 / 300
-    html = render(tables, run_models(tables), {k: {"src": "data:,", "alt": "", "title": "", "svg": "", "png": ""} for k in FIGURE_STEMS})
-    assert "in 2025 they were 300." in html
-    assert "in 2025 they were 223." not in html
-    assert "; 300 arrived." in html  # the interrupted-time-series counterfactual sentence reads the same table
+    return ["in 2025 they were 300.", "92% in 2025", "; 300 arrived."], ["in 2025 they were 223.", "89% in 2025", "; 223 arrived."]
+
+
+def _trade_peak(tables):
+    t = tables["trade_annual"]
+    row = (t["agency"] == "GACC") & (t["reporter"] == "CHN") & (t["partner"] == "PRK") & (t["year"] == 2013)
+    t.loc[row, "total_usd"] = 7_123_000_000
+    return ["peaked at $7.12 billion in 2013"], ["$6.55 billion"]
+
+
+def _labor_wages(tables):
+    inputs = tables["labor_model_inputs"]
+    wage = inputs["parameter"] == "monthly_wage_per_worker"
+    inputs.loc[wage, ["value", "value_low", "value_high"]] *= 3
+    return [], []
+
+
+@pytest.mark.parametrize("change", [_defectors_2025, _trade_peak, _labor_wages], ids=["defectors", "trade", "labor"])
+def test_text_follows_the_data(built, change):
+    """Change an input table and the generated text changes with it, to the numbers of the changed tables: no number is typed."""
+    _, processed = built
+    before, before_results = _html(load_tables(processed))
+    tables = load_tables(processed)
+    expected, gone = change(tables)
+    after, results = _html(tables)
+    assert after != before
+    for phrase in expected:
+        assert phrase in after and phrase not in before
+    for phrase in gone:
+        assert phrase in before and phrase not in after
+    # the labour sentence carries the model's median, whatever it is: read from the result table of each run
+    world = results["labor_revenue_world"].sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
+    assert f"from these workers at {text.usd(world['median_usd'])}" in after
+    if change is _labor_wages:
+        old = before_results["labor_revenue_world"].sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
+        assert f"at {text.usd(old['median_usd'])}" in before and f"at {text.usd(old['median_usd'])}" not in after
+        assert 2.5 < world["median_usd"] / old["median_usd"] < 3.5
+
+
+def test_template_types_no_numbers():
+    """Numbers reach the report only through the tables: the template's own text holds none but these names."""
+    template = (ROOT / "analysis" / "report" / "templates" / "report.html").read_text(encoding="utf-8")
+    prose = re.sub(r"(?s)<style.*?</style>|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^>]+>", " ", template)
+    allowed = {"95%", "(NB2,", "4.0"}  # "95% CI" heads a column; NB2 names the model; "CC BY 4.0" the licence
+    typed = [m.group(0) for m in re.finditer(r"\S*\d\S*", prose) if m.group(0) not in allowed]
+    assert typed == []
 
 
 def test_cli_help_and_sources(built, capsys):

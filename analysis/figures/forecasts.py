@@ -39,7 +39,7 @@ def fan(forecasts: pd.DataFrame, history: pd.DataFrame, accuracy: pd.DataFrame, 
                label=f"{label}: naive (last value)")
     ax.set_xticks(np.arange(1, accuracy["horizon"].max() + 1))
     ax.set_xlabel("Forecast horizon (years ahead), rolling-origin backtest")
-    ax.set_ylabel("MASE (lower is better)")
+    ax.set_ylabel("MASE (ratio; lower is better)")
     ax.legend(loc="upper left", fontsize=6.5, ncol=2)
     style.suptitle(fig, title)
     style.source_line(fig, SOURCE)

@@ -61,7 +61,7 @@ def workers(labor: pd.DataFrame, events: pd.DataFrame, title: str):
     return fig
 
 
-def revenue(world: pd.DataFrame, comparison: pd.DataFrame, title: str):
+def revenue(world: pd.DataFrame, comparison: pd.DataFrame, events: pd.DataFrame, title: str):
     """Years whose covered hosts include Russia or China (the main hosts) are drawn; the table has every year."""
     fig, ax = style.figure()
     world = world.loc[world["hosts_covered"].str.contains("RUS|CHN") & (world["year"] >= 2000)]
@@ -77,6 +77,8 @@ def revenue(world: pd.DataFrame, comparison: pd.DataFrame, title: str):
     ax.set_ylabel("Million US dollars a year (log scale)")
     ax.set_xlabel("Year")
     style.title(ax, title)
+    ax.set_ylim(top=ax.get_ylim()[1] * 5)  # headroom for the event labels
+    style.mark_events(ax, events, ["unsc-2397", "repatriation-deadline-2019"])
     ax.legend(fontsize=8, loc="lower left")
     style.source_line(fig, SOURCE)
     return fig

@@ -1,15 +1,25 @@
-"""The house style, in one place: colours, fonts, the source line, event markers, saving."""
+"""The house style, in one place: colours, fonts, the source line, event markers, labels, alt text, saving.
+
+Every figure of the report goes through :func:`save`, which refuses a figure without a
+title, a source line, or an axis label naming its unit (:func:`check`), and returns the
+figure's description (:func:`describe`): its title, axes, series and marked events, and
+an alt text generated from them.
+"""
 
 from __future__ import annotations
 
 import io
+import math
+import os
 import textwrap
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+if not os.environ.get("MPLBACKEND"):  # a Jupyter kernel sets its inline backend here; elsewhere, draw off screen
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
 COLORS = {"female": "#b2182b", "male": "#2166ac", "all": "#333333", "model": "#4d4d4d", "band": "#bdbdbd", "event": "#7f7f7f"}
@@ -35,11 +45,21 @@ RC = {
 
 plt.rcParams.update(RC)
 
+#: Words that name a unit (or a unit of time) in an axis label, matched case-insensitively.
+#: Every axis label must contain one; a figure with a new unit adds it here.
+UNITS = ("persons", "people", "%", "US dollars", "trips", "year", "month", "quarter", "correlation", "ratio")
+EVENT_GID, SOURCE_GID = "nkflows-event", "nkflows-source"
+
+
+class FigureStyleError(ValueError):
+    """A figure that breaks the house style; the message names the figure, the panel and the rule."""
+
 
 def figure(width: float = 8.0, height: float = 4.8):
     fig, ax = plt.subplots(figsize=(width, height))
     fig.subplots_adjust(left=0.1, right=0.97, top=0.86, bottom=0.17)
     ax.set_axisbelow(True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years are whole numbers
     return fig, ax
 
 
@@ -49,7 +69,8 @@ def title(ax, text: str) -> None:
 
 
 def source_line(fig, text: str) -> None:
-    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(f"Source: {text}", 150)), fontsize=7.5, color="#555555", ha="left", va="bottom")
+    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(f"Source: {text}", 150)), fontsize=7.5, color="#555555", ha="left", va="bottom",
+             gid=SOURCE_GID)
 
 
 def mark_events(ax, events: pd.DataFrame, event_ids: list[str], *, x_as_year: bool = True) -> None:
@@ -61,19 +82,120 @@ def mark_events(ax, events: pd.DataFrame, event_ids: list[str], *, x_as_year: bo
             continue
         date = pd.Timestamp(row["date"].iloc[0])
         x = date.year + (date.day_of_year - 1) / 365.25 if x_as_year else date
-        ax.axvline(x, color=COLORS["event"], linestyle="--", linewidth=0.9)
+        ax.axvline(x, color=COLORS["event"], linestyle="--", linewidth=0.9, gid=EVENT_GID)
         name = row["title"].iloc[0].split(" (")[0].split(";")[0].split(":")[0]
         label = textwrap.shorten(name, 30, placeholder="…") + f" ({date:%b %Y})"
         right_half = (x - x0) / (x1 - x0) > 0.6 if x_as_year else False
         ax.text(x, 1 - 0.045 * i - 0.01, (label + " ") if right_half else (" " + label), transform=ax.get_xaxis_transform(),
                 fontsize=7, color="#444444", va="top", ha="right" if right_half else "left",
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5})
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5}, gid=EVENT_GID,
+                label=f"_event:{name} ({date:%d %B %Y})")  # a leading underscore keeps it out of legends
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def figure_title(fig) -> str:
+    return _one_line(fig.get_suptitle() or fig.axes[0].get_title(loc="left"))
+
+
+def _panels(fig) -> list:
+    return [ax for ax in fig.axes if ax.axison]
+
+
+def check(fig, stem: str) -> None:
+    """Raise :class:`FigureStyleError` unless the figure has a title, a source line and labelled axes with units."""
+    problems = []
+    if not fig.axes or not figure_title(fig):
+        problems.append("has no title (style.title or fig.suptitle): the title states the finding")
+    if not any(t.get_gid() == SOURCE_GID and t.get_text() for t in fig.texts):
+        problems.append("has no source line (style.source_line)")
+    for i, ax in enumerate(_panels(fig), start=1):
+        for axis in ("x", "y"):
+            label = _one_line(getattr(ax, f"get_{axis}label")())
+            if not label and axis == "x":  # panels sharing an x axis are labelled once, under the bottom panel
+                label = next((_one_line(o.get_xlabel()) for o in ax.get_shared_x_axes().get_siblings(ax) if o is not ax and o.get_xlabel()), "")
+            if not label:
+                problems.append(f"panel {i}: the {axis} axis has no label")
+            elif not any(u.lower() in label.lower() for u in UNITS):
+                problems.append(f"panel {i}: the {axis} axis label {label!r} names no unit (one of {', '.join(UNITS)}; extend style.UNITS for a new one)")
+    if problems:
+        raise FigureStyleError(f"figure {stem!r} " + "; ".join(problems))
+
+
+def _kind(ax) -> str:
+    from matplotlib.container import BarContainer, ErrorbarContainer
+
+    kinds = []
+    if any(isinstance(c, BarContainer) for c in ax.containers):
+        kinds.append("bars")
+    styles = {line.get_linestyle() for line in ax.get_lines() if line.get_label() and not line.get_label().startswith("_")}
+    if styles - {"None", ""}:
+        kinds.append("lines")
+    if {"None", ""} & styles:
+        kinds.append("points")
+    if any(isinstance(c, ErrorbarContainer) for c in ax.containers) or ax.collections:
+        kinds.append("ranges")
+    return "chart with " + (" and ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 1 else kinds) or "no data")
+
+
+def _num(value: float) -> str:
+    r = float(f"{value:.3g}")
+    return f"{r:,.0f}" if abs(r) >= 100 else f"{r:g}"
+
+
+def _range(ax, axis: str) -> str:
+    """The span of the data on one axis, as the axis shows it (years as years, money through the axis formatter)."""
+    from matplotlib.container import BarContainer
+
+    lo, hi = (ax.dataLim.intervalx if axis == "x" else ax.dataLim.intervaly)
+    label = (ax.get_xlabel() if axis == "x" else ax.get_ylabel()).lower()
+    if axis == "x" and any(t in label for t in ("year", "month", "quarter")):
+        bars = [p for c in ax.containers if isinstance(c, BarContainer) for p in c.patches]
+        half = bars[0].get_width() / 2 if bars else 0.0
+        return f"{math.floor(lo + half + 1e-6)} to {math.floor(hi - half + 1e-6)}"
+    fmt = getattr(ax, f"{axis}axis").get_major_formatter()
+    if type(fmt).__name__ == "FuncFormatter":
+        return f"{fmt(float(f'{lo:.3g}'), 0)} to {fmt(float(f'{hi:.3g}'), 0)}"
+    return f"{_num(lo)} to {_num(hi)}"
+
+
+def describe(fig) -> dict:
+    """The figure as data: title, source, and per panel the axes, series and marked events; plus an alt text."""
+    title = figure_title(fig)
+    source = next((_one_line(t.get_text()) for t in fig.texts if t.get_gid() == SOURCE_GID), "")
+    panels, sentences = [], []
+    multi = len(_panels(fig)) > 1
+    for i, ax in enumerate(_panels(fig), start=1):
+        legend = ax.get_legend()
+        p = {
+            "title": _one_line(ax.get_title(loc="left")) if multi else "",
+            "kind": _kind(ax),
+            "x": {"label": _one_line(ax.get_xlabel()), "scale": ax.get_xscale(), "range": _range(ax, "x")},
+            "y": {"label": _one_line(ax.get_ylabel()), "scale": ax.get_yscale(), "range": _range(ax, "y")},
+            "series": [t.get_text() for t in legend.get_texts()] if legend else [],
+            "events": [t.get_label().removeprefix("_event:") for t in ax.texts if t.get_gid() == EVENT_GID],
+        }
+        panels.append(p)
+        log = lambda a: ", log scale" if p[a]["scale"] == "log" and "log" not in p[a]["label"] else ""  # noqa: E731
+        text = (f"{'Panel %d, %s: ' % (i, p['title']) if multi else ''}{p['kind']}. "
+                f"Vertical axis: {p['y']['label']}{log('y')}, data from {p['y']['range']}. "
+                f"Horizontal axis: {p['x']['label']}{log('x')}, {p['x']['range']}.")
+        if p["series"]:
+            text += f" Series: {'; '.join(p['series'])}."
+        if p["events"]:
+            text += f" Dashed lines mark: {'; '.join(p['events'])}."
+        sentences.append(text[0].upper() + text[1:])
+    alt = " ".join([f"{title}.", *sentences, source if source.endswith(".") else f"{source}."]).strip()
+    return {"title": title, "source": source, "panels": panels, "alt": alt}
 
 
 def save(fig, directory: Path, stem: str) -> dict[str, Path]:
-    """Write SVG and PNG (deterministic: no timestamps in metadata); return their paths."""
+    """Check the figure (:func:`check`), write SVG and PNG (deterministic: no timestamps in metadata); return their paths."""
     from ..publish import write_atomic
 
+    check(fig, stem)
     directory.mkdir(parents=True, exist_ok=True)
     out = {}
     for fmt, meta in (("svg", {"Date": None, "Creator": "nkflows"}), ("png", {"Software": "nkflows"})):

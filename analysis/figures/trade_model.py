@@ -38,9 +38,9 @@ def stl(decomposition: pd.DataFrame, title: str):
     axes[0].plot(x[observed], d.loc[observed, "log_value"], marker="o", markersize=2.5, linestyle="none", color=style.COLORS["all"], label="Published month")
     axes[0].plot(x[~observed], d.loc[~observed, "log_value"], marker="o", markersize=2.5, linestyle="none", markerfacecolor="white",
                  color=style.COLORS["all"], label="Interpolated (model step)")
-    axes[0].set_ylabel("log USD")
+    axes[0].set_ylabel("log US dollars")
     axes[0].legend(loc="lower left", fontsize=7)
-    for ax, col, label in zip(axes[1:], ("trend", "seasonal", "remainder"), ("Trend (log USD)", "Seasonal (log)", "Remainder (log)")):
+    for ax, col, label in zip(axes[1:], ("trend", "seasonal", "remainder"), ("Trend\n(log US dollars)", "Seasonal\n(log US dollars)", "Remainder\n(log US dollars)")):
         ax.plot(x, d[col], color=style.COLORS["all"], linewidth=1)
         ax.set_ylabel(label)
     axes[-1].set_xlabel("Month")

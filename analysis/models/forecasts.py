@@ -154,6 +154,16 @@ def mase(errors: pd.DataFrame, series_name: str) -> pd.DataFrame:
     return g
 
 
+def arrivals_forecaster(events: pd.DataFrame, changes, horizons: int = HORIZONS, draws: int = 1000):
+    """A forecaster for :func:`backtest`: training counts -> median forecasts of the ITS model."""
+    return lambda train: arrivals_forecast(train, events, changes, horizons=horizons, draws=draws)["median"].to_numpy()
+
+
+def trade_forecaster(events: pd.DataFrame, changes, horizons: int = HORIZONS):
+    """A forecaster for :func:`backtest`: training values -> median forecasts of the log trade model."""
+    return lambda train: trade_forecast(train, events, changes, horizons=horizons)["median"].to_numpy()
+
+
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     events = tables["events"]
     counts = its.annual_counts(tables["defector_arrivals_annual"])
@@ -162,15 +172,8 @@ def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     arr_fc = arrivals_forecast(counts, events, its.CHANGES).assign(series="defector_arrivals", unit="persons")
     trade_fc = trade_forecast(trade.dropna().reindex(trade.index), events, TRADE_CHANGES).assign(series="china_prk_trade_total", unit="USD")
 
-    def arr_model(train: pd.Series) -> np.ndarray:
-        return arrivals_forecast(train, events, its.CHANGES, draws=1000)["median"].to_numpy()
-
-    def trade_model(train: pd.Series) -> np.ndarray:
-        t = train.copy()
-        return trade_forecast(t, events, TRADE_CHANGES)["median"].to_numpy()
-
-    bt = pd.concat([backtest(counts, arr_model).assign(series="defector_arrivals"),
-                    backtest(trade, trade_model).assign(series="china_prk_trade_total")], ignore_index=True)
+    bt = pd.concat([backtest(counts, arrivals_forecaster(events, its.CHANGES)).assign(series="defector_arrivals"),
+                    backtest(trade, trade_forecaster(events, TRADE_CHANGES)).assign(series="china_prk_trade_total")], ignore_index=True)
     scores = pd.concat([mase(bt.loc[bt["series"] == s], s) for s in ("defector_arrivals", "china_prk_trade_total")], ignore_index=True)
     history = pd.concat([
         pd.DataFrame({"series": "defector_arrivals", "period": counts.index.astype(str), "observed": counts.to_numpy()}),

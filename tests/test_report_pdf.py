@@ -1,0 +1,70 @@
+"""The PDF: the same report on A4, numbered pages, a page per section, nothing cut off, no date inside."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from weasyprint.formatting_structure import boxes
+
+from analysis.report import pdf
+
+A4_PX = (210 / 25.4 * 96, 297 / 25.4 * 96)  # CSS pixels
+
+
+@pytest.fixture(scope="module")
+def document(report):
+    path, _, _ = report
+    return pdf.layout(path.read_text(encoding="utf-8"), path.parent)
+
+
+def _text(box, *, margins: bool) -> str:
+    if isinstance(box, boxes.MarginBox) and not margins:
+        return ""
+    own = box.text if isinstance(box, boxes.TextBox) else ""
+    return " ".join([own, *(_text(c, margins=margins) for c in getattr(box, "children", None) or [])]).strip()
+
+
+def _footer(page) -> str:
+    return " ".join(_text(b, margins=True) for b in page._page_box.children if isinstance(b, boxes.MarginBox))
+
+
+def test_pdf_is_the_report_laid_out_on_a4(report, document):
+    path, out, _ = report
+    written = (out / "report.pdf").read_bytes()
+    assert written.startswith(b"%PDF-")
+    # the same HTML, laid out again later, gives the same bytes: no build time is embedded
+    assert document.write_pdf() == written
+    pages = document.pages
+    assert 20 <= len(pages) <= 150
+    for page in pages:
+        assert (page.width, page.height) == pytest.approx(A4_PX, abs=0.5)
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number} of {len(pages)}" in _footer(page)
+
+
+def test_each_section_starts_a_page(report, document):
+    path, _, _ = report
+    headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2 id=\"(?!findings)[^\"]+\">(.*?)</h2>", path.read_text(encoding="utf-8"))]
+    assert {"Defectors arriving in South Korea", "Trade", "Methods", "Data appendix"} <= set(headings)
+    firsts = [_text(p._page_box, margins=False) for p in document.pages]
+    for heading in headings:
+        assert any(f.startswith(heading) for f in firsts), f"section {heading!r} does not start a page"
+    assert firsts[0].startswith("North Korea's cross-border flows") and "Key findings" in firsts[0]
+
+
+def test_nothing_runs_off_the_page_and_every_glyph_has_a_font(report, document):
+    _, _, warnings = report
+    assert pdf.overflowing(document) == []
+    if pdf.missing_scripts():
+        pytest.skip(f"no font for {', '.join(pdf.missing_scripts())} is installed (make system-packages installs them)")
+    assert [w for w in warnings if "glyph" in w] == []
+
+
+def test_a_table_too_wide_for_the_page_stops_the_pdf(tmp_path):
+    wide = "<table><tr><td>" + "unbreakable" * 60 + "</td></tr></table>"
+    with pytest.raises(pdf.LayoutError, match=r"page 1: 'unbreakable.*' runs [0-9.]+ px past the right margin"):
+        pdf.write_pdf(wide, tmp_path / "report.pdf")
+    assert not (tmp_path / "report.pdf").exists()
+    pdf.write_pdf("<p>" + "breakable " * 200 + "</p>", tmp_path / "report.pdf")
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
