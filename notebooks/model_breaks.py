@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -29,6 +31,7 @@ t = tables.load()
 events = t["events"]
 MAX_BREAKS = 4
 SERIES = "total_usd"  # or exports_usd, imports_usd
+events.loc[events["category"].isin(["sanction_un", "border_control"]), ["event_id", "date", "title"]].tail(8)
 
 # %% [markdown]
 # ## Annual arrivals

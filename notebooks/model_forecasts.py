@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -30,6 +32,7 @@ events = t["events"]
 HORIZONS = 3
 counts = its.annual_counts(t["defector_arrivals_annual"])
 trade = forecasts.annual_china_trade(t["trade_annual"])
+print(f"arrivals: {len(counts)} years; trade: {int(trade.notna().sum())} of {len(trade)} years published")
 
 # %%
 forecasts.arrivals_forecast(counts, events, its.CHANGES, horizons=HORIZONS)

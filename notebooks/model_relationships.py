@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -30,10 +32,19 @@ series = relationships.annual_series(t)
 panel = relationships.run(t)["annual_panel"]
 panel.tail(12)
 
+# %% [markdown]
+# ## Cross-correlations of growth rates
+# Each lag uses the years where both growth rates exist; `band` is the approximate 95%
+# band for a correlation of zero, and it widens as N shrinks.
+
 # %%
 X, Y = "china_prk_trade_total", "defector_arrivals"
 gx, gy = relationships.growth(series[X]), relationships.growth(series[Y])
 relationships.cross_correlations(gx, gy)
+
+# %% [markdown]
+# ## Granger tests in both directions
+# Does adding the other series' past growth improve the prediction of this one's growth?
 
 # %%
 import pandas as pd

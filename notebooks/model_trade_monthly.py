@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -58,4 +60,4 @@ trade_model.fitted(paths, events, [e for e, _ in CHANGES], "Monthly trade: model
 # %%
 stl = trade_monthly.stl(breaks.monthly_china(t["trade_monthly"], "total_usd"), "total_usd")
 print(f"{int(stl['interpolated'].sum())} of {len(stl)} months interpolated")
-trade_model.stl(stl, "STL of monthly China-DPRK trade");
+trade_model.stl(stl, events, ["border-closure-2020"], "STL of monthly China-DPRK trade");

@@ -12,7 +12,8 @@ LABELS = {"defector_arrivals": ("Defectors arriving in South Korea", "Persons pe
           "china_prk_trade_total": ("China-DPRK trade, China's customs", "Million US dollars (log)")}
 
 
-def fan(forecasts: pd.DataFrame, history: pd.DataFrame, accuracy: pd.DataFrame, title: str):
+def fan(forecasts: pd.DataFrame, history: pd.DataFrame, accuracy: pd.DataFrame, events: pd.DataFrame, title: str):
+    """History, forecasts with 80% and 95% intervals (marking the events the model carries forward), and backtest MASE."""
     fig, axes = style.panels(3, height=2.6, sharex=False)
     for ax, (series, (label, unit)) in zip(axes[:2], LABELS.items()):
         h = history.loc[(history["series"] == series) & history["observed"].notna()]
@@ -28,6 +29,7 @@ def fan(forecasts: pd.DataFrame, history: pd.DataFrame, accuracy: pd.DataFrame, 
             style.log_counts(ax)
         ax.set_ylabel(unit)
         ax.set_xlabel("Year")
+        style.mark_events(ax, events, [e for e in f["changes_used"].iloc[0].split(";") if e][-2:])
         ax.legend(loc="lower left", fontsize=7)
     ax = axes[2]
     width = 0.2

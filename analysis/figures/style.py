@@ -100,6 +100,14 @@ def figure_title(fig) -> str:
     return _one_line(fig.get_suptitle() or fig.axes[0].get_title(loc="left"))
 
 
+def xlabel(ax) -> str:
+    """The panel's x label, or that of a panel sharing its x axis (a column of panels is labelled once, at the bottom)."""
+    own = _one_line(ax.get_xlabel())
+    if own:
+        return own
+    return next((_one_line(o.get_xlabel()) for o in ax.get_shared_x_axes().get_siblings(ax) if o is not ax and o.get_xlabel()), "")
+
+
 def _panels(fig) -> list:
     return [ax for ax in fig.axes if ax.axison]
 
@@ -115,7 +123,7 @@ def check(fig, stem: str) -> None:
         for axis in ("x", "y"):
             label = _one_line(getattr(ax, f"get_{axis}label")())
             if not label and axis == "x":  # panels sharing an x axis are labelled once, under the bottom panel
-                label = next((_one_line(o.get_xlabel()) for o in ax.get_shared_x_axes().get_siblings(ax) if o is not ax and o.get_xlabel()), "")
+                label = xlabel(ax)
             if not label:
                 problems.append(f"panel {i}: the {axis} axis has no label")
             elif not any(u.lower() in label.lower() for u in UNITS):
@@ -172,7 +180,7 @@ def describe(fig) -> dict:
         p = {
             "title": _one_line(ax.get_title(loc="left")) if multi else "",
             "kind": _kind(ax),
-            "x": {"label": _one_line(ax.get_xlabel()), "scale": ax.get_xscale(), "range": _range(ax, "x")},
+            "x": {"label": xlabel(ax), "scale": ax.get_xscale(), "range": _range(ax, "x")},
             "y": {"label": _one_line(ax.get_ylabel()), "scale": ax.get_yscale(), "range": _range(ax, "y")},
             "series": [t.get_text() for t in legend.get_texts()] if legend else [],
             "events": [t.get_label().removeprefix("_event:") for t in ax.texts if t.get_gid() == EVENT_GID],

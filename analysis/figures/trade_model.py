@@ -29,7 +29,7 @@ def fitted(paths: pd.DataFrame, events: pd.DataFrame, event_ids: list[str], titl
     return fig
 
 
-def stl(decomposition: pd.DataFrame, title: str):
+def stl(decomposition: pd.DataFrame, events: pd.DataFrame, event_ids: list[str], title: str):
     d = decomposition
     x = style.decimal_year(d["month"])
     fig, axes = style.panels(4, height=1.7)
@@ -40,6 +40,7 @@ def stl(decomposition: pd.DataFrame, title: str):
                  color=style.COLORS["all"], label="Interpolated (model step)")
     axes[0].set_ylabel("log US dollars")
     axes[0].legend(loc="lower left", fontsize=7)
+    style.mark_events(axes[1], events, event_ids)
     for ax, col, label in zip(axes[1:], ("trend", "seasonal", "remainder"), ("Trend\n(log US dollars)", "Seasonal\n(log US dollars)", "Remainder\n(log US dollars)")):
         ax.plot(x, d[col], color=style.COLORS["all"], linewidth=1)
         ax.set_ylabel(label)

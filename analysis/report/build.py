@@ -109,9 +109,9 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
         ("china_prk_trade_monthly_total", "China-DPRK trade (monthly, China's customs)", "USD per month")],
         "Breaks found without being told the dates: arrivals and China-DPRK trade, with 95% bands and the nearest events")
     fig11 = trade_model_figures.fitted(results["trade_monthly_fitted"], events, [e for e, _ in trade_monthly.INTERVENTIONS], read["trade_model"]["title"])
-    fig12 = trade_model_figures.stl(results["trade_monthly_stl"], read["trade_model"]["stl_title"])
-    fig13 = forecast_figures.fan(results["forecasts"], results["forecast_history"], results["forecast_accuracy"], read["forecast"]["title"])
-    fig14 = relationship_figures.ccf(results["relationships_ccf"], read["relations"]["title"])
+    fig12 = trade_model_figures.stl(results["trade_monthly_stl"], events, ["border-closure-2020", "freight-train-resumption-2022-09"], read["trade_model"]["stl_title"])
+    fig13 = forecast_figures.fan(results["forecasts"], results["forecast_history"], results["forecast_accuracy"], events, read["forecast"]["title"])
+    fig14 = relationship_figures.ccf(results["relationships_ccf"], results["annual_panel"], events, ["border-closure-2020"], read["relations"]["title"])
     figs = {}
     for stem, fig in (
         ("defector_arrivals_by_sex", fig1),
@@ -164,6 +164,7 @@ def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], fi
         "figs": figs,
         "model_terms": results["defector_count_model"],
         "its_terms": results["its_terms"],
+        "methods": {"trim": f"{breaks.TRIM:.0%}", "lr_critical": f"{breaks.LR_CRITICAL_95:g}", "harmonics": str(trade_monthly.HARMONICS)},
         "breaks_found": results["breaks_breaks"],
         "trade_effects": results["trade_monthly_effects"],
         "forecast_table": results["forecasts"],
