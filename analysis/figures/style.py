@@ -19,6 +19,7 @@ import matplotlib
 if not os.environ.get("MPLBACKEND"):  # a Jupyter kernel sets its inline backend here; elsewhere, draw off screen
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -234,6 +235,7 @@ def millions(ax, log: bool = True) -> None:
     if log:
         ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1e6:,g}")
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def panels(n: int, width: float = 8.0, height: float = 3.0, sharex: bool = True):
@@ -255,3 +257,4 @@ def log_counts(ax) -> None:
     """A log-scale count axis labelled with plain numbers (1,000 rather than 10^3)."""
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,g}")
+    ax.yaxis.set_minor_formatter(NullFormatter())

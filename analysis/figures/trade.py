@@ -14,8 +14,7 @@ HS_LABELS = {"61+62": "Clothing (HS 61-62)", "61": "Knitted clothing (HS 61)", "
 
 
 def _millions(ax) -> None:
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1e6:,g}")
+    style.millions(ax)
 
 
 def annual_china(annual: pd.DataFrame, events: pd.DataFrame, title: str):
