@@ -3,12 +3,13 @@
 #   chromium               the browser test (tests/test_browser.py) opens the report in it
 #   fonts-wqy-microhei     Korean and Chinese glyphs, for source titles in the PDF and the browser
 #   fonts-ipafont-gothic   Japanese glyphs, likewise
+#   fonts-lohit-taml       Tamil glyphs (one source URL is in Tamil script), likewise
 # Installs the missing ones with apt-get when run as root on a system that has apt-get.
 # Otherwise it says what is missing and what that affects, and exits 0: the browser test
 # then skips with that reason, and the PDF shows boxes for the missing glyphs.
 set -uo pipefail
 
-PACKAGES=(chromium fonts-wqy-microhei fonts-ipafont-gothic)
+PACKAGES=(chromium fonts-wqy-microhei fonts-ipafont-gothic fonts-lohit-taml)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

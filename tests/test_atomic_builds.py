@@ -126,6 +126,9 @@ def parse(path: Path) -> None:
     elif suffix == ".png":
         data = path.read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"), path
+    elif suffix == ".pdf":
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), path
     elif suffix == ".html":
         assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path
     else:

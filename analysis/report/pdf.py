@@ -21,7 +21,7 @@ from pathlib import Path
 from ..publish import write_atomic
 
 #: Scripts the report's text uses beyond Latin (titles of Korean and Chinese sources), as fontconfig language tags.
-SCRIPTS = {"ko": "Korean", "zh-cn": "Chinese", "ja": "Japanese"}
+SCRIPTS = {"ko": "Korean", "zh-cn": "Chinese", "ja": "Japanese", "ta": "Tamil"}
 
 
 def missing_scripts() -> list[str]:
