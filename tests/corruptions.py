@@ -404,15 +404,19 @@ def figure_without_source(t: RawCsv) -> Iterator[Case]:
 
 
 # -------------------------------------------------------------- across-row rules
+def _complete_groups(t: RawCsv, key: list[str], member: str, members: set[str]) -> list[dict[str, int]]:
+    """Row indices by ``member`` value for each group of rows sharing ``key`` that has every one of ``members``."""
+    groups: dict[tuple, dict[str, int]] = defaultdict(dict)
+    for k, r in enumerate(t.rows):
+        groups[tuple(r[t.col(c)] for c in key)][r[t.col(member)]] = k
+    return [g for g in groups.values() if set(g) == members]
+
+
 def broken_sex_sum(t: RawCsv) -> Iterator[Case]:
     """male + female != all within one source and period: change all, then male, then female."""
     if t.rel != "defectors/arrivals.csv":
         return
-    key = ["source_id", "period_start", "period_end", "freq"]
-    groups: dict[tuple, dict[str, int]] = defaultdict(dict)
-    for k, r in enumerate(t.rows):
-        groups[tuple(r[t.col(c)] for c in key)][r[t.col("sex")]] = k
-    full = [g for g in groups.values() if set(g) == {"male", "female", "all"}]
+    full = _complete_groups(t, ["source_id", "period_start", "period_end", "freq"], "sex", {"male", "female", "all"})
     j = t.col("arrivals")
     for n, member in enumerate(("all", "male", "female")):
         g = full[(n + 1) * len(full) // 4]
@@ -427,10 +431,7 @@ def broken_trade_sum(t: RawCsv) -> Iterator[Case]:
     if t.rel != "trade/flows.csv":
         return
     key = ["source_id", "freq", "period_start", "period_end", "reporter", "partner", "commodity", "currency", "agency"]
-    groups: dict[tuple, dict[str, int]] = defaultdict(dict)
-    for k, r in enumerate(t.rows):
-        groups[tuple(r[t.col(c)] for c in key)][r[t.col("flow")]] = k
-    full = [g for g in groups.values() if set(g) == {"export", "import", "total"}]
+    full = _complete_groups(t, key, "flow", {"export", "import", "total"})
     j = t.col("value")
     for n, member in enumerate(("total", "export", "import")):
         g = full[(n + 1) * len(full) // 4]

@@ -154,28 +154,28 @@ def _replace(raw: Path, rel: str, text: str) -> None:
     side.write_text(json.dumps(meta), encoding="utf-8")
 
 
+def _through_build(raw_tree: Path, rel: str, text: str) -> None:
+    """Build with ``rel`` replaced by ``text``: only the project's DataError may escape; the file is restored after."""
+    try:
+        _replace(raw_tree, rel, text)
+        only_data_errors(lambda: assemble(raw_tree))
+    finally:
+        shutil.copy(RAW / rel, raw_tree / rel)
+        shutil.copy(RAW / f"{rel}.meta.json", raw_tree / f"{rel}.meta.json")
+
+
 @SLOW
 @given(rows=arrival_rows())
 def test_valid_looking_arrivals_through_the_whole_build(raw_tree, rows):
     """Rows each of which passes the row rules, combined at random: the harmonizer either
     publishes them or stops with a DataError (sums, duplicates, running totals), never crashes."""
-    try:
-        _replace(raw_tree, "defectors/arrivals.csv", table_text(ARRIVALS.header, rows))
-        only_data_errors(lambda: assemble(raw_tree))
-    finally:
-        shutil.copy(RAW / "defectors/arrivals.csv", raw_tree / "defectors/arrivals.csv")
-        shutil.copy(RAW / "defectors/arrivals.csv.meta.json", raw_tree / "defectors/arrivals.csv.meta.json")
+    _through_build(raw_tree, "defectors/arrivals.csv", table_text(ARRIVALS.header, rows))
 
 
 @SLOW
 @given(rows=flow_rows())
 def test_valid_looking_trade_through_the_whole_build(raw_tree, rows):
-    try:
-        _replace(raw_tree, "trade/flows.csv", table_text(FLOWS.header, rows))
-        only_data_errors(lambda: assemble(raw_tree))
-    finally:
-        shutil.copy(RAW / "trade/flows.csv", raw_tree / "trade/flows.csv")
-        shutil.copy(RAW / "trade/flows.csv.meta.json", raw_tree / "trade/flows.csv.meta.json")
+    _through_build(raw_tree, "trade/flows.csv", table_text(FLOWS.header, rows))
 
 
 # ------------------------------------------------------------------------- UN Comtrade

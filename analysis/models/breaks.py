@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .its import annual_counts
 from .nb2 import ModelError
 
 LR_CRITICAL_95 = 7.35  # -2 log(1 - sqrt(0.95)), Hansen (2000)
@@ -164,8 +165,6 @@ def monthly_china(monthly: pd.DataFrame, column: str) -> pd.Series:
 
 
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    from .its import annual_counts
-
     events = tables["events"]
     parts = [run_series("defector_arrivals_annual", annual_counts(tables["defector_arrivals_annual"]), events, "persons per year")]
     for column, label in (("total_usd", "china_prk_trade_monthly_total"), ("exports_usd", "china_exports_to_prk_monthly"), ("imports_usd", "china_imports_from_prk_monthly")):

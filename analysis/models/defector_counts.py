@@ -3,9 +3,8 @@
 log E[arrivals_t] = b0 + b1 * (t - t0) + sum_k g_k * step_k(t)
 
 where each ``step_k`` is built from the events table (:mod:`.interventions`), by event
-id. The dispersion parameter alpha is estimated (NB2, statsmodels' discrete
-``NegativeBinomial``), and a Poisson fit of the same design reports the Pearson
-dispersion that justifies it. Effects are rate ratios exp(g_k) with 95% Wald intervals.
+id. The dispersion parameter alpha is estimated (NB2, :mod:`.nb2`), and a Poisson fit of
+the same design reports the Pearson dispersion that justifies it. Effects are rate ratios exp(g_k) with 95% Wald intervals.
 
 The female share of arrivals gets a binomial GLM on the year (a logistic trend), with
 the scale estimated from Pearson's chi-square (quasi-binomial), since yearly counts
@@ -14,14 +13,11 @@ are far more variable than a binomial allows.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from statsmodels.discrete.discrete_model import NegativeBinomial
 
-from . import interventions
+from . import interventions, nb2
 
 #: Level shifts of the foundation model, by event id (dates come from the events table).
 LEVEL_SHIFTS: list[tuple[str, str]] = [("step", "kim-jong-il-death"), ("step", "border-closure-2020")]
@@ -58,13 +54,8 @@ def fit_arrivals(annual: pd.DataFrame, events: pd.DataFrame, shifts=LEVEL_SHIFTS
     data = _annual_frame(annual, first_year)
     y = data["total"].to_numpy(dtype=float)
     X = design_matrix(data["year"].to_numpy(), events, shifts, first_year)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter is checked explicitly below
-        poisson = sm.GLM(y, X, family=sm.families.Poisson()).fit()
-        nb = NegativeBinomial(y, X, loglike_method="nb2").fit(start_params=np.append(poisson.params, 0.1), method="bfgs", maxiter=2000, disp=0)
-    if not nb.mle_retvals.get("converged", False):
-        raise RuntimeError("negative binomial fit did not converge")
-    pearson = float(poisson.pearson_chi2 / poisson.df_resid)
+    fitted_nb = nb2.fit(y, X, "count model of annual arrivals")
+    nb, pearson = fitted_nb.result, fitted_nb.poisson_dispersion
     ci = nb.conf_int(alpha=0.05)
     n = len(y)
     caveat = (

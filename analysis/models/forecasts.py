@@ -120,7 +120,6 @@ def annual_china_trade(trade_annual: pd.DataFrame) -> pd.Series:
 def backtest(series: pd.Series, forecaster, horizons: int = HORIZONS, min_train: int = MIN_TRAIN) -> pd.DataFrame:
     """Rolling-origin errors of ``forecaster(train) -> medians`` and of the naive forecast."""
     rows = []
-    observed = series.dropna()
     for end in range(len(series)):
         train = series.iloc[: end + 1]
         if train.notna().sum() < min_train or pd.isna(train.iloc[-1]) or end + 1 >= len(series):
@@ -170,7 +169,7 @@ def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     trade = annual_china_trade(tables["trade_annual"])
 
     arr_fc = arrivals_forecast(counts, events, its.CHANGES).assign(series="defector_arrivals", unit="persons")
-    trade_fc = trade_forecast(trade.dropna().reindex(trade.index), events, TRADE_CHANGES).assign(series="china_prk_trade_total", unit="USD")
+    trade_fc = trade_forecast(trade, events, TRADE_CHANGES).assign(series="china_prk_trade_total", unit="USD")
 
     bt = pd.concat([backtest(counts, arrivals_forecaster(events, its.CHANGES)).assign(series="defector_arrivals"),
                     backtest(trade, trade_forecaster(events, TRADE_CHANGES)).assign(series="china_prk_trade_total")], ignore_index=True)

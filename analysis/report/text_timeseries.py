@@ -5,21 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .text import n, p_value, usd
+from .text import n, p_value, pct_change, ratio, usd
 
 
 def _event(events: pd.DataFrame, event_id: str) -> tuple[str, str]:
     row = events.loc[events["event_id"] == event_id].iloc[0]
     return row["title"], pd.Timestamp(row["date"]).strftime("%d %B %Y").lstrip("0")
-
-
-def _rr(row: pd.Series, digits: int = 2) -> str:
-    return f"rate ratio {row['rate_ratio']:.{digits}f}, 95% CI {row['ci_low']:.{digits}f} to {row['ci_high']:.{digits}f}"
-
-
-def _pct(rr: float) -> str:
-    change = (rr - 1) * 100
-    return f"{abs(change):.0f}% {'lower' if change < 0 else 'higher'}"
 
 
 def its_reading(terms: pd.DataFrame, paths: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
@@ -34,7 +25,7 @@ def its_reading(terms: pd.DataFrame, paths: pd.DataFrame, events: pd.DataFrame) 
             level = t.loc[(t["event_id"] == event_id) & (t["change"] == "level")].iloc[0]
             slope = t.loc[(t["event_id"] == event_id) & (t["change"] == "slope")].iloc[0]
             title, date = _event(events, event_id)
-            parts.append(f"at {title.split(' (')[0]} ({date}) the level ran {_pct(level['rate_ratio'])} ({_rr(level)}) and the growth "
+            parts.append(f"at {title.split(' (')[0]} ({date}) the level ran {pct_change(level['rate_ratio'])} ({ratio(level)}) and the growth "
                          f"ratio per {per} changed by a factor of {slope['rate_ratio']:.2f} ({slope['ci_low']:.2f} to {slope['ci_high']:.2f})")
         first = t.iloc[0]
         out[key] = (f"{key.capitalize()} model, N = {int(first['n'])} {per}s ({first['first_period']} to {first['last_period']}): "
@@ -51,7 +42,7 @@ def its_reading(terms: pd.DataFrame, paths: pd.DataFrame, events: pd.DataFrame) 
                     "the model implies without each change")
     q = terms.loc[(terms["model"] == "its_quarterly") & (terms["change"] == "level")]
     if not q.empty:
-        out["title_quarterly"] = (f"Quarterly arrivals ran {_pct(q.iloc[0]['rate_ratio'])} after the closure "
+        out["title_quarterly"] = (f"Quarterly arrivals ran {pct_change(q.iloc[0]['rate_ratio'])} after the closure "
                                   f"(95% CI {q.iloc[0]['ci_low']:.2f}-{q.iloc[0]['ci_high']:.2f} as a rate ratio)")
     out["caveat"] = terms["caveat"].iloc[0]
     return out
