@@ -2,7 +2,8 @@
 
 Nothing is written unless every stage passes: a problem anywhere raises
 :class:`~analysis.errors.DataError` listing every problem found, and data/processed is
-left exactly as it was.
+left exactly as it was. The write phase writes the whole new set beside the old one and
+switches it in at once (:mod:`analysis.files`): a reader never sees old and new mixed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .ingest.trade import ingest_trade
 from .ingest.labor import ingest_labor, measures_table
 from .paths import PROCESSED, RAW, display
 from .provenance import orphan_issue, verify_tree
+from .files import check_target
 from .publish import csv_bytes, parquet_bytes, validate_published, write_tables
 
 Progress = Callable[[str], None]
@@ -108,18 +110,21 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     return Build(tables)
 
 
-def render_files(build: Build, out: Path) -> dict[Path, bytes]:
-    files: dict[Path, bytes] = {}
+def render_files(build: Build) -> dict[str, bytes]:
+    """Every file of the published set, by name, rendered in memory (the manifest is added when written)."""
+    files: dict[str, bytes] = {}
     for name, frame in build.tables.items():
-        files[out / f"{name}.csv"] = csv_bytes(frame)
-        files[out / f"{name}.parquet"] = parquet_bytes(frame)
-    files[out / "datapackage.json"] = render_datapackage(list(build.tables))
+        files[f"{name}.csv"] = csv_bytes(frame)
+        files[f"{name}.parquet"] = parquet_bytes(frame)
+    files["datapackage.json"] = render_datapackage(list(build.tables))
     return files
 
 
 def build(raw: Path = RAW, out: Path = PROCESSED, progress: Progress = lambda _: None) -> Build:
-    """Assemble, then write every file atomically (only those whose bytes changed)."""
+    """Assemble, then write the whole set beside the old one and switch it in at once (nothing is
+    switched when no byte changes; unchanged files keep their timestamps)."""
+    check_target(Path(out), writable=False)  # a file named as the output folder is refused before the work
     result = assemble(raw, progress)
-    result.changed = write_tables(render_files(result, out))
-    progress(f"wrote {len(result.changed)} changed file(s) to {display(out)}")
+    result.changed = write_tables(Path(out), render_files(result))
+    progress(f"wrote {len(result.changed)} changed file(s) to {display(out)}" + (" (switched in as one set)" if result.changed else ""))
     return result

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .errors import DataError
+from .errors import DataError, Interrupted, OutputError
 from .paths import PROCESSED, RAW, REPORTS
 
 
@@ -148,12 +148,27 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .files import install_signal_handlers
+
     args = parser().parse_args(argv)
+    install_signal_handlers()
     try:
         return args.func(args)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file that cannot be read or written: say which and why, without a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Interrupted as exc:
+        outcome = ("the new outputs were already switched in" if exc.switched
+                   else "outputs being written were removed; every output folder was left as it was")
+        print(f"interrupted by {exc.name}: {outcome}", file=sys.stderr)
+        return 128 + exc.signum
 
 
 if __name__ == "__main__":

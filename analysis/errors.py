@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import signal
+from collections import Counter
 from dataclasses import dataclass
+
+#: How many problems of one kind a message lists before it gives only their count.
+SHOW_PER_KIND = 20
 
 
 @dataclass(frozen=True, order=True)
@@ -32,10 +38,51 @@ class DataError(Exception):
         self.issues = sorted(set(issues), key=lambda i: (i.file, i.line or 0, i.column or "", i.rule))
         super().__init__(self.render())
 
-    def render(self) -> str:
+    def render(self, per_kind: int = SHOW_PER_KIND) -> str:
+        """Every problem, except that past ``per_kind`` problems of one kind (same file and rule,
+        numbers aside) only their count is given."""
         n = len(self.issues)
         head = f"{n} problem{'s' if n != 1 else ''} in the input data:"
-        return "\n".join([head, *(f"  - {issue}" for issue in self.issues)])
+        shown: Counter = Counter()
+        lines, hidden = [head], Counter()
+        for issue in self.issues:
+            kind = (issue.file, _kind(issue.rule))
+            shown[kind] += 1
+            if shown[kind] <= per_kind:
+                lines.append(f"  - {issue}")
+            else:
+                hidden[kind] += 1
+        for (file, rule), k in sorted(hidden.items()):
+            lines.append(f"  ... and {k} more problem{'s' if k != 1 else ''} of the kind '{rule}' in {file}")
+        return "\n".join(lines)
+
+
+def _kind(rule: str) -> str:
+    """A rule with its numbers blanked and cut short: problems of one kind share it."""
+    text = re.sub(r"\d+", "N", rule)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class OutputError(Exception):
+    """An output could not be written (a full disk, a read-only folder, a file where a folder should be).
+    The message names the path and the reason, and says what was left."""
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGINT arrived. A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    swallows it; cleanup in ``finally`` blocks runs. ``switched``: the new set was already in place."""
+
+    def __init__(self, signum: int, switched: bool = False):
+        self.signum = signum
+        self.switched = switched
+        super().__init__(signum)
+
+    @property
+    def name(self) -> str:
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:
+            return f"signal {self.signum}"
 
 
 class IssueLog:

@@ -1,19 +1,23 @@
-"""Writing published tables: validated first, then each file written to a temporary
-name and renamed into place, and only when its bytes change (so timestamps mean something
-and ``make`` does not rebuild what did not change)."""
+"""Writing published tables: validated first, then written as one set with
+:func:`analysis.files.write_set` (beside the old set, switched in at once), with
+``manifest.json`` (every file's SHA-256) written last. A file whose bytes do not change
+keeps its timestamp, so ``make`` does not rebuild what did not change."""
 
 from __future__ import annotations
 
+import hashlib
 import io
-import os
-import tempfile
+import json
 from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
 
 from .errors import IssueLog
+from .files import write_atomic, write_set  # noqa: F401 - write_atomic is imported from here by figures and report
 from .rawio import schema_issues
+
+MANIFEST = "manifest.json"
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
@@ -28,25 +32,6 @@ def parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` via a temporary file in the same folder; False if unchanged."""
-    path = Path(path)
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
 def validate_published(tables: dict[str, pl.DataFrame], models: dict[str, type[pa.DataFrameModel]], where: str) -> None:
     """Apply each published table's model; raise one DataError listing every failure."""
     log = IssueLog()
@@ -58,7 +43,14 @@ def validate_published(tables: dict[str, pl.DataFrame], models: dict[str, type[p
     log.raise_if_any()
 
 
-def write_tables(files: dict[Path, bytes]) -> list[Path]:
-    """Write every prepared file; return those that changed. Rendering happens before any write."""
-    return [p for p, data in sorted(files.items()) if write_atomic(p, data)]
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    """The set's manifest: every file's size and SHA-256, by name (written last, so a set with a
+    manifest that matches its files is a whole set)."""
+    entries = {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in sorted(files.items())}
+    return (json.dumps({"format": "nkflows-manifest-1", "files": entries}, indent=2) + "\n").encode("utf-8")
 
+
+def write_tables(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every prepared file (names relative to ``out``) and the manifest as one set; return those that changed.
+    Rendering happens before any write."""
+    return write_set(Path(out), files, last=(MANIFEST, manifest_bytes(files)))
