@@ -24,7 +24,7 @@ from .ingest.sources import ingest_sources
 from .ingest.trade import ingest_trade
 from .ingest.labor import ingest_labor, measures_table
 from .paths import PROCESSED, RAW, display
-from .provenance import orphan_issue, verify_tree
+from .provenance import check_tree, orphan_issue, verify_tree
 from .files import check_target
 from .publish import csv_bytes, parquet_bytes, validate_published, write_tables
 
@@ -53,6 +53,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         progress(f"[{i}/{steps}] {text} ({time.perf_counter() - t0:.1f}s)")
 
     step(1, f"checking provenance and reading sources in {display(raw)}")
+    check_tree(raw)  # special files, links out of the tree: refused by name before anything is read
     log.extend(orphan_issue(raw))
     verify_tree(raw, log)
     sources = ingest_sources(raw, log)

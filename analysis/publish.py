@@ -20,13 +20,21 @@ from .rawio import schema_issues
 MANIFEST = "manifest.json"
 
 
+def _no_negative_zero(frame: pl.DataFrame) -> pl.DataFrame:
+    """``-0.0`` published as ``0.0`` (adding +0.0 turns -0.0 into 0.0 and leaves every other value as it is)."""
+    floats = [c for c, t in frame.schema.items() if t in (pl.Float64, pl.Float32)]
+    return frame.with_columns([pl.col(c) + 0.0 for c in floats]) if floats else frame
+
+
 def csv_bytes(frame: pl.DataFrame) -> bytes:
+    frame = _no_negative_zero(frame)
     buf = io.BytesIO()
     frame.write_csv(buf, line_terminator="\n", date_format="%Y-%m-%d")
     return buf.getvalue()
 
 
 def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    frame = _no_negative_zero(frame)
     buf = io.BytesIO()
     frame.write_parquet(buf, compression="zstd", statistics=False)
     return buf.getvalue()

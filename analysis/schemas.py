@@ -34,6 +34,10 @@ CONFLICT_TYPES = ["sources_disagree", "sum_mismatch", "cumulative_mismatch"]
 #: Dates the dataset can hold: nothing before 1950, nothing after the last year covered.
 FIRST_DAY, LAST_DAY = dt.date(1950, 1, 1), dt.date(2026, 12, 31)
 IN_RANGE = {"ge": FIRST_DAY, "le": LAST_DAY}
+#: The ceiling of every money or mixed-unit column: 10**15 units of any currency, below 2**53, so that
+#: every whole number up to it is exact in a 64-bit float (a larger figure is a data error, not a float).
+CEILING = 1e15
+PERSONS = 1_000_000  # the ceiling of a count of people (running totals included)
 
 
 class _Strict:
@@ -107,8 +111,8 @@ class DefectorCumulativeObservations(pa.DataFrameModel):
 class DefectorCumulative(DefectorCumulativeObservations):
     """Published: reported running totals, each set beside the running total of the preferred series."""
 
-    computed: Optional[int] = pa.Field(nullable=True, ge=0, description="Running total of the preferred series up to as_of; empty where the series has a gap.")
-    difference: Optional[int] = pa.Field(nullable=True, description="cumulative minus computed (persons).")
+    computed: Optional[int] = pa.Field(nullable=True, ge=0, le=PERSONS, description="Running total of the preferred series up to as_of; empty where the series has a gap.")
+    difference: Optional[int] = pa.Field(nullable=True, ge=-PERSONS, le=PERSONS, description="cumulative minus computed (persons).")
 
     class Config(_Strict):
         name = "defector_cumulative"
@@ -119,9 +123,9 @@ class DefectorArrivalsAnnual(pa.DataFrameModel):
     """Published: the preferred annual series, one row per single calendar year."""
 
     year: int = pa.Field(ge=1950, le=2026, unique=True, description="Calendar year of arrival.")
-    male: Optional[int] = pa.Field(nullable=True, ge=0, description="Male arrivals (persons); empty where no source splits the year by sex.")
-    female: Optional[int] = pa.Field(nullable=True, ge=0, description="Female arrivals (persons).")
-    total: int = pa.Field(ge=0, description="All arrivals (persons).")
+    male: Optional[int] = pa.Field(nullable=True, ge=0, le=100_000, description="Male arrivals (persons); empty where no source splits the year by sex.")
+    female: Optional[int] = pa.Field(nullable=True, ge=0, le=100_000, description="Female arrivals (persons).")
+    total: int = pa.Field(ge=0, le=100_000, description="All arrivals (persons).")
     female_share: Optional[float] = pa.Field(nullable=True, ge=0.0, le=1.0, description="female / total, rounded to 4 decimals.")
     status: str = pa.Field(isin=STATUSES, description="Status of the chosen figure.")
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source of the chosen figures.")
@@ -152,7 +156,7 @@ class TradeFlowObservations(pa.DataFrameModel):
     partner: str = pa.Field(isin=TRADE_AREAS, description="ISO 3166 alpha-3 of the partner; WLD for the world.")
     flow: str = pa.Field(isin=TRADE_FLOWS, description="export, import or total, from the reporter's point of view.")
     commodity: str = pa.Field(str_matches=COMMODITY, description="TOTAL, or an HS code (chapter, heading or subheading; '61+62' for a combined figure).")
-    value: float = pa.Field(ge=0, description="Value in units of currency (not thousands or millions).")
+    value: float = pa.Field(ge=0, le=CEILING, description="Value in units of currency (not thousands or millions).")
     currency: str = pa.Field(isin=CURRENCIES, description="ISO 4217 currency of value; never converted.")
     agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the figure is: GACC China customs, KOTRA (its estimates of North Korea's trade), MOU ROK Ministry of Unification, KITA Korea International Trade Association, ITC International Trade Centre, MOFCOM China's commerce ministry, KOSTAT Statistics Korea, ROSSTAT/FCS Russian statistics or customs where the source does not say which, COMTRADE UN Comtrade.")
     status: str = pa.Field(isin=STATUSES, description="provisional, final or revised.")
@@ -181,9 +185,9 @@ class TradeAnnual(pa.DataFrameModel):
     reporter: str = pa.Field(isin=TRADE_AREAS, description="Reporting country (CHN for China's customs; PRK for KOTRA's estimates of North Korea's trade).")
     partner: str = pa.Field(isin=TRADE_AREAS, description="Partner country; WLD for the world.")
     agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the series is.")
-    exports_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Reporter's exports to the partner (US dollars).")
-    imports_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Reporter's imports from the partner (US dollars).")
-    total_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Total trade (US dollars).")
+    exports_usd: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Reporter's exports to the partner (US dollars).")
+    imports_usd: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Reporter's imports from the partner (US dollars).")
+    total_usd: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Total trade (US dollars).")
     total_derived: bool = pa.Field(description="True where the source gave exports and imports but no total, and total_usd is their sum.")
     status: str = pa.Field(isin=STATUSES, description="Status of the chosen figures.")
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source of the chosen figures.")
@@ -201,9 +205,9 @@ class TradeMonthly(pa.DataFrameModel):
     reporter: str = pa.Field(isin=TRADE_AREAS, description="Reporting country.")
     partner: str = pa.Field(isin=TRADE_AREAS, description="Partner country.")
     agency: str = pa.Field(isin=TRADE_AGENCIES, description="Agency whose statistic the series is.")
-    exports_usd: Optional[float] = pa.Field(nullable=True, description="Reporter's exports to the partner in the month (US dollars).")
-    imports_usd: Optional[float] = pa.Field(nullable=True, description="Reporter's imports from the partner in the month (US dollars).")
-    total_usd: Optional[float] = pa.Field(nullable=True, description="Total trade in the month (US dollars).")
+    exports_usd: Optional[float] = pa.Field(nullable=True, ge=-CEILING, le=CEILING, description="Reporter's exports to the partner in the month (US dollars).")
+    imports_usd: Optional[float] = pa.Field(nullable=True, ge=-CEILING, le=CEILING, description="Reporter's imports from the partner in the month (US dollars).")
+    total_usd: Optional[float] = pa.Field(nullable=True, ge=-CEILING, le=CEILING, description="Total trade in the month (US dollars).")
     basis: str = pa.Field(str_matches=r"^(reported|derived_from_ytd)(;(reported|derived_from_ytd))?$", description="reported (a monthly figure as published), derived_from_ytd (difference of consecutive year-to-date figures), or both where flows differ.")
     source_id: str = pa.Field(description="Source(s) of the month's figures, separated by ';'.")
 
@@ -246,9 +250,9 @@ class LaborWorkerObservations(pa.DataFrameModel):
     period_end: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Last day covered.")
     host: str = pa.Field(isin=HOSTS, description="Host country, ISO 3166 alpha-3; or a region: WLD world, AFR Africa, MEA Middle East, SEA South-East Asia, EEU Eastern Europe, EUR Europe.")
     measure: str = pa.Field(isin=list(LABOR_MEASURES), description="What is counted (see labor_measures); measures are never added together.")
-    value: Optional[float] = pa.Field(nullable=True, ge=0, description="The figure, in the measure's unit; empty where only a range is given.")
-    value_low: Optional[float] = pa.Field(nullable=True, ge=0, description="Lower bound of a range, or 'at least'.")
-    value_high: Optional[float] = pa.Field(nullable=True, ge=0, description="Upper bound of a range, or 'at most'.")
+    value: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="The figure, in the measure's unit; empty where only a range is given.")
+    value_low: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Lower bound of a range, or 'at least'.")
+    value_high: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Upper bound of a range, or 'at most'.")
     estimator: str = pa.Field(str_length={"min_value": 1}, description="Who produced the figure (agency, government, researcher).")
     reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed in the source.")
     note: Optional[str] = pa.Field(nullable=True, description="Remarks: the declared purpose within entries_for_other, the visa type, the region covered, how the period was fixed.")
@@ -286,9 +290,9 @@ class LaborRevenueEstimates(pa.DataFrameModel):
     period_end: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Last day of that period.")
     host: str = pa.Field(isin=HOSTS, description="Host country (ISO 3166 alpha-3) or region; WLD for all workers abroad.")
     scope: str = pa.Field(str_length={"min_value": 1}, description="What the estimate covers, in a few words (annual state revenue, gross earnings, remittances...).")
-    value: Optional[float] = pa.Field(nullable=True, ge=0, description="The estimate, in currency (not converted).")
-    value_low: Optional[float] = pa.Field(nullable=True, ge=0, description="Lower bound of a range.")
-    value_high: Optional[float] = pa.Field(nullable=True, ge=0, description="Upper bound of a range.")
+    value: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="The estimate, in currency (not converted).")
+    value_low: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Lower bound of a range.")
+    value_high: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Upper bound of a range.")
     currency: str = pa.Field(isin=MONEY, description="ISO 4217 currency of the values; estimates are never converted.")
     estimator: str = pa.Field(str_length={"min_value": 1}, description="Who made the estimate.")
     reported_as: str = pa.Field(str_length={"min_value": 1}, description="The estimate exactly as printed.")
@@ -307,9 +311,9 @@ class LaborModelInputs(pa.DataFrameModel):
     host: str = pa.Field(isin=HOSTS, description="Host country or region the figure applies to.")
     period_start: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="First day of the period the figure applies to.")
     period_end: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Last day of that period.")
-    value: Optional[float] = pa.Field(nullable=True, ge=0, description="The figure.")
-    value_low: Optional[float] = pa.Field(nullable=True, ge=0, description="Lower bound of a range, or 'at least'.")
-    value_high: Optional[float] = pa.Field(nullable=True, ge=0, description="Upper bound of a range, or 'at most'.")
+    value: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="The figure.")
+    value_low: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Lower bound of a range, or 'at least'.")
+    value_high: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Upper bound of a range, or 'at most'.")
     unit: str = pa.Field(isin=LABOR_UNITS, description="per_month, per_year (money per worker) or percent.")
     currency: Optional[str] = pa.Field(nullable=True, isin=MONEY, description="Currency of money figures; empty for percentages.")
     reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed.")

@@ -26,6 +26,7 @@ from ..figures import its as its_figures
 from ..figures import relationships as relationship_figures
 from ..figures import trade_model as trade_model_figures
 from ..models import breaks, defector_counts, forecasts, its, labor_revenue, relationships, trade_monthly
+from ..files import check_target, staged_set
 from ..publish import write_atomic
 from ..tables import load
 from . import text, text_timeseries
@@ -202,7 +203,18 @@ def gaps(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def build_report(processed: Path, out: Path, progress: Callable[[str], None] = lambda _: None, *, pdf: bool = True) -> Path:
-    """Write the result tables, the figures, report.html and (unless ``pdf`` is false) report.pdf; return the HTML's path."""
+    """Write the result tables, the figures, report.html and (unless ``pdf`` is false) report.pdf; return the HTML's path.
+
+    Everything is written beside ``out`` and switched in as one set (:func:`analysis.files.staged_set`):
+    an error or a signal leaves ``out`` as it was."""
+    out = Path(out)
+    check_target(out, writable=False)
+    with staged_set(out) as stage:
+        path = _write_report(processed, stage, lambda t: progress(t.replace(str(stage), str(out))), pdf=pdf)
+    return out / path.relative_to(stage)
+
+
+def _write_report(processed: Path, out: Path, progress: Callable[[str], None], *, pdf: bool) -> Path:
     t0 = time.perf_counter()
     steps = 5 if pdf else 4
     tables = load_tables(processed)
