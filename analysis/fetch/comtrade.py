@@ -24,14 +24,23 @@ whole. Making the call here lets the fetcher
 
 The subscription key is read from ``COMTRADE_API_KEY`` (or passed as ``key``). It is
 never printed, logged or stored: the snapshot and its sidecar record the endpoint and the
-query *without* it, and every message has it replaced by ``[REDACTED]``.
+query *without* it, and every message has it replaced by ``[REDACTED]`` in every spelling
+it could take (literal, percent-encoded in upper or lower case, ``+`` for spaces, base64 and
+URL-safe base64 with or without padding, hex, JSON- and HTML-escaped), before an error
+body is cut for display. A redirect to another host (or scheme or port) is never followed:
+the request carries the key, so the fetch stops and says where the server tried to send
+it. An answer is read in pieces and refused past ``max_bytes`` (an announced
+``Content-Length`` past it is refused before the body is read), so memory stays bounded.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import hashlib
+import html
 import http.client
 import json
 import os
@@ -39,11 +48,12 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, quote_plus, urlencode, urlsplit
 
 from .. import __version__
 from ..errors import DataError
@@ -60,6 +70,10 @@ ENDPOINT = DEFAULT_BASE + DATA_PATH
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDACTED = "[REDACTED]"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+#: The largest answer accepted (a year of monthly HS6 records for one reporter is a few tens of MB).
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
+#: How much of an error body is shown in a message (after redaction).
+SHOWN_ERROR_CHARS = 300
 
 
 class ComtradeFetchError(RuntimeError):
@@ -79,11 +93,55 @@ class _Failure:
     wait: float | None = None
 
 
+def key_forms(key: str) -> list[str]:
+    """Every spelling of ``key`` a message, URL or body could carry."""
+    if not key:
+        return []
+    raw = key.encode("utf-8")
+    every = "".join(f"%{b:02X}" for b in raw)  # every byte percent-encoded
+    forms = {key, quote(key, safe=""), quote_plus(key), every, every.lower(), raw.hex(), raw.hex().upper(),
+             json.dumps(key)[1:-1], json.dumps(key, ensure_ascii=False)[1:-1], html.escape(key, quote=True)}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode, base64.b32encode):
+        text = encode(raw).decode("ascii")
+        forms |= {text, text.rstrip("=")}
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def _key_pattern(key: str) -> re.Pattern[str] | None:
+    forms = key_forms(key)
+    return re.compile("|".join(re.escape(f) for f in forms), re.IGNORECASE) if forms else None
+
+
+def contains_key(text: str | bytes, key: str) -> bool:
+    """Whether ``text`` holds the key in any of its spellings."""
+    pattern = _key_pattern(key)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return bool(pattern and pattern.search(text))
+
+
 def _redact(text: str, key: str) -> str:
-    if key:
-        text = text.replace(key, REDACTED)
-    # a key that reached a URL in another spelling (percent-encoding) is still a query value
-    return re.sub(r"(subscription-key=)[^&\s'\"]+", r"\1" + REDACTED, text)
+    pattern = _key_pattern(key)
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    # a key that reached a URL in a spelling not listed is still a query value
+    return re.sub(r"(subscription-key=)[^&\s'\"]+", r"\1" + REDACTED, text, flags=re.IGNORECASE)
+
+
+class _CrossHostRedirect(Exception):
+    def __init__(self, code: int, target: str):
+        self.code, self.target = code, target
+        super().__init__(target)
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the same scheme, host and port: the request carries the key."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urlsplit(req.full_url), urlsplit(urllib.parse.urljoin(req.full_url, newurl))
+        if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
+            raise _CrossHostRedirect(code, f"{new.scheme}://{new.hostname or ''}" + (f":{new.port}" if new.port else ""))
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _code(area: int | str) -> int:
@@ -110,24 +168,47 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _opener(url: str) -> urllib.request.OpenerDirector:
-    """The default opener (environment proxies apply), except that loopback addresses never go through a proxy."""
+    """The default opener (environment proxies apply), except that loopback addresses never go through a proxy,
+    and redirects are followed only to the same host."""
     if urlsplit(url).hostname in _LOOPBACK:
-        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    return urllib.request.build_opener()
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}), _SameHostRedirects)
+    return urllib.request.build_opener(_SameHostRedirects)
 
 
-def _get(url: str, timeout: float) -> bytes | _Failure:
+def _read_capped(response, max_bytes: int) -> bytes | _Failure:
+    """The body in pieces of 1 MiB, refused once it passes ``max_bytes``."""
+    announced = response.headers.get("Content-Length")
+    if announced and announced.strip().isdigit() and int(announced) > max_bytes:
+        return _Failure(f"the answer announces {int(announced):,} bytes, more than the {max_bytes:,}-byte limit; not read", False)
+    parts, total = [], 0
+    while chunk := response.read(min(1 << 20, max_bytes + 1 - total)):
+        parts.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            return _Failure(f"the answer is larger than the {max_bytes:,}-byte limit; reading stopped", False)
+    if announced and announced.strip().isdigit() and total < int(announced):
+        raise http.client.IncompleteRead(b"".join(parts), int(announced) - total)
+    return b"".join(parts)
+
+
+def _get(url: str, timeout: float, key: str = "", max_bytes: int = MAX_ANSWER_BYTES) -> bytes | _Failure:
     """One GET: the whole body, or what went wrong."""
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": f"nkflows/{__version__}"})
     try:
         with _opener(url).open(request, timeout=timeout) as response:
-            return response.read()
+            return _read_capped(response, max_bytes)
+    except _CrossHostRedirect as exc:
+        return _Failure(f"HTTP {exc.code}: the server redirected the request to another host ({_redact(exc.target, key)}); "
+                        "the request carries the subscription key, so the redirect was not followed", False)
     except urllib.error.HTTPError as exc:
         try:
-            body = exc.read(300).decode("utf-8", "replace").strip()
+            body = exc.read(64 * 1024).decode("utf-8", "replace").strip()
         except (OSError, http.client.HTTPException):
             body = ""
-        detail = f"HTTP {exc.code} {exc.reason}" + (f": {body}" if body else "")
+        body = _redact(body, key)  # before the body is cut: a cut could leave part of the key
+        if len(body) > SHOWN_ERROR_CHARS:
+            body = body[:SHOWN_ERROR_CHARS] + "..."
+        detail = f"HTTP {exc.code} {_redact(str(exc.reason), key)}" + (f": {body}" if body else "")
         return _Failure(detail, exc.code in RETRY_STATUSES, _retry_after(exc.headers.get("Retry-After")))
     except http.client.IncompleteRead as exc:
         return _Failure(f"the connection closed after {len(exc.partial)} bytes of the answer (truncated)", True)
@@ -157,11 +238,11 @@ def _check_body(body: bytes) -> _Failure | None:
 
 
 def _fetch_body(url: str, key: str, *, timeout: float, max_attempts: int, base_delay: float, max_delay: float,
-                sleep: Callable[[float], None], progress: Callable[[str], None]) -> bytes:
+                sleep: Callable[[float], None], progress: Callable[[str], None], max_bytes: int = MAX_ANSWER_BYTES) -> bytes:
     """GET ``url`` until a whole, valid answer arrives; raise with every attempt's problem when it does not."""
     problems: list[str] = []
     for attempt in range(1, max_attempts + 1):
-        got = _get(url, timeout)
+        got = _get(url, timeout, key, max_bytes)
         failure = got if isinstance(got, _Failure) else _check_body(got)
         if failure is None:
             return got  # type: ignore[return-value]
@@ -219,6 +300,7 @@ def fetch(
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], dt.datetime] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    max_bytes: int = MAX_ANSWER_BYTES,
 ) -> Path:
     """Fetch final data for ``reporter`` x ``partner`` x ``years`` and store a new snapshot in ``out_dir``.
 
@@ -249,8 +331,8 @@ def fetch(
                   format="JSON", breakdownMode="classic", includeDesc="True")
     url = request_url(base, DATA_PATH.format(**path_vars), params, key)
     body = _fetch_body(url, key, timeout=timeout, max_attempts=max_attempts, base_delay=base_delay,
-                       max_delay=max_delay, sleep=sleep, progress=progress)
-    if key in body.decode("utf-8", "replace"):  # the key must never reach data/raw
+                       max_delay=max_delay, sleep=sleep, progress=progress, max_bytes=max_bytes)
+    if contains_key(body, key):  # the key must never reach data/raw, in any spelling
         raise ComtradeFetchError("refusing to store a response that contains the subscription key")
     records = len(json.loads(body.decode("utf-8-sig"))["data"])
 
@@ -283,7 +365,7 @@ def fetch(
             "dataset_releases": releases,
         }
         side_bytes = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        if key in side_bytes.decode("utf-8"):
+        if contains_key(side_bytes, key):
             raise ComtradeFetchError("refusing to store a sidecar that contains the subscription key")
         try:
             _write_new(path, body)
@@ -303,7 +385,7 @@ def _releases(base: str, path_vars: dict[str, str], period: str, reporter: int, 
               timeout: float) -> list[dict[str, Any]] | str:
     """Dataset checksum and release dates from the data-availability endpoint (one try; optional metadata)."""
     url = request_url(base, AVAILABILITY_PATH.format(**path_vars), dict(reportercode=str(reporter), period=period), key)
-    got = _get(url, timeout)
+    got = _get(url, timeout, key, 16 * 1024 * 1024)
     if isinstance(got, _Failure):
         return _redact(f"not available ({got.problem})", key)
     try:
