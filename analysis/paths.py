@@ -15,5 +15,5 @@ def display(path: Path) -> str:
     """A path as a user should see it in a message: relative to the repository when possible."""
     try:
         return str(Path(path).resolve().relative_to(ROOT.resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the repository, or a link that loops
         return str(path)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import DataError, Issue, IssueLog
 from .paths import display
-from .rawio import MAX_FILE_BYTES, file_kind, read_bounded
+from .rawio import file_kind, read_bounded
 
 SIDECAR_SUFFIX = ".meta.json"
 REQUIRED_KEYS = ("file", "sha256", "title", "description", "origin", "collected")
@@ -37,7 +37,7 @@ MAX_SIDECAR_BYTES = 1024 * 1024
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(read_bounded(Path(path), MAX_FILE_BYTES)).hexdigest()
+    return hashlib.sha256(read_bounded(Path(path))).hexdigest()
 
 
 def tree_issues(directory: Path) -> list[Issue]:

@@ -138,10 +138,11 @@ def file_kind(mode: int) -> str:
     return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
 
 
-def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bounded(path: Path, limit: int | None = None) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes; otherwise a :class:`DataError`
     naming the file. Opened without blocking, so a named pipe or device cannot hang the read."""
     name = display(path)
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -198,7 +199,10 @@ def read_table(path: Path, columns: list[Column]) -> RawTable:
             raise DataError([Issue(name, done + 1, None, f"a field is longer than {MAX_FIELD_CHARS:,} characters (the limit of one cell)")]) from None
         if "unexpected end of data" in message:
             raise DataError([Issue(name, done + 1, None, "a quoted field opens on this line and is never closed (unbalanced '\"')")]) from None
-        raise DataError([Issue(name, reader.line_num, None, f"malformed CSV ({exc})")]) from None
+        if reader.line_num > done + 1:
+            raise DataError([Issue(name, done + 1, None, f"malformed CSV ({exc}) in the record that starts on this line and runs to "
+                                   f"line {reader.line_num}: is a quote unbalanced?")]) from None
+        raise DataError([Issue(name, done + 1, None, f"malformed CSV ({exc})")]) from None
     finally:
         csv.field_size_limit(previous)
 

@@ -78,6 +78,9 @@ def pytest_terminal_summary(terminalreporter):
     suite = sys.modules.get(f"{__package__}.test_corruption_suite")
     if suite is not None and suite.TALLY["tried"]:
         terminalreporter.write_line(f"corruption suite: {suite.TALLY['tried']} cases tried, {suite.TALLY['caught']} caught")
+    attacks = sys.modules.get(f"{__package__}.test_attacks")
+    if attacks is not None and attacks.TALLY["tried"]:
+        terminalreporter.write_line(f"attack suite: {attacks.TALLY['tried']} cases tried, {attacks.TALLY['held']} held")
 
 
 @pytest.fixture(scope="session")
