@@ -1,18 +1,24 @@
 """Builds that cannot half-finish, and builds that repeat exactly.
 
-``nkflows build`` and ``nkflows report`` run as separate processes and are killed
-(SIGKILL, which no cleanup code can catch) at seeded random moments, some of them while
-files are being written. After every kill, each published file must be whole: it parses,
-validates, and is byte for byte either the version before the run or the version the
-run was writing. Runs in fresh processes (fresh hash seeds) also give byte-identical
-processed files, result tables, figures and report.
+``nkflows build`` and ``nkflows report`` run as separate processes and are stopped at
+seeded random moments, some of them while files are being written: by SIGKILL (which no
+cleanup code can catch), by SIGTERM and by SIGINT (which must clean up, say so, exit
+128 + the signal's number and print no traceback). After every stop, the output folder
+is byte for byte *entirely* the set before the run or *entirely* the set the run was
+writing (never a mix), every file parses, and ``nkflows validate`` agrees. A full disk
+and a read-only file system (a small tmpfs the test mounts, where it may; an injected
+failure of fsync or open otherwise) leave the old set, with a message. Runs in fresh
+processes (fresh hash seeds) also give byte-identical processed files, result tables,
+figures and report.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 import random
 import shutil
 import signal
@@ -30,25 +36,32 @@ from analysis.build import build
 from analysis.datapackage import PUBLISHED
 from analysis.paths import RAW, ROOT
 from analysis.report.build import build_report
-from analysis.validate import read_published
+from analysis.validate import read_published, validate_processed
 
 from .conftest import rewrite
 
 SEED = 20261127
-BUILD_KILLS = 6
-REPORT_KILLS = 3
+BUILD_KILLS = 4  # runs per signal
+REPORT_KILLS = 2
+#: Each run is stopped by one of these, in turn.
+SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every visible file under ``folder`` (relative path -> bytes). Temporary files are hidden (``.name.*.tmp``)."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+    """Every file under ``folder`` (relative path -> bytes), hidden ones included."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def staging(out: Path) -> list[Path]:
+    """Staging folders beside ``out`` (where a run writes its new set before switching it in)."""
+    return [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.stage-")] if out.parent.exists() else []
 
 
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "analysis.cli", *args]
 
 
-#: The CLI with every rename delayed by 60 ms. The write phase of a build lasts a few
+#: The CLI with every rename delayed by 60 ms (the renames of the files into the staging folder). The write phase of a build lasts a few
 #: milliseconds; stretched, a kill can land at a random point inside it on any machine.
 #: Only the timing changes: the code that writes is the real one.
 STRETCHED = ("import os, sys, time\n"
@@ -71,42 +84,47 @@ def run(args: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def _state(folder: Path) -> dict[str, int]:
-    """Name -> modification time of every file, temporary ones included (a write has begun when this changes)."""
-    out = {}
-    for p in folder.rglob("*"):
-        try:
-            out[str(p)] = p.stat().st_mtime_ns
-        except FileNotFoundError:  # a temporary file renamed away meanwhile
-            out[str(p)] = -1
-    return out
-
-
-def run_and_kill(args: list[str], out: Path, rng: random.Random, full: float, during_write: bool) -> str:
-    """Start ``args`` and SIGKILL it: at a random moment of its run, or (``during_write``, with
-    renames stretched) at a random point of its writing. Returns when it was killed."""
-    before = _state(out)
-    proc = subprocess.Popen(stretched(args) if during_write else args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def run_and_stop(args: list[str], out: Path, rng: random.Random, full: float, during_write: bool, sig: int) -> tuple[str, bool, str]:
+    """Start ``args`` and send ``sig``: at a random moment of its run, or (``during_write``, with renames
+    stretched) at a random point of its writing. Returns when it was stopped, and whether the new set
+    was being staged at that moment."""
+    proc = subprocess.Popen(stretched(args) if during_write else args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     t0 = time.perf_counter()
     if during_write:
-        while proc.poll() is None and _state(out) == before:
+        while proc.poll() is None and not staging(out):
             time.sleep(0.001)
         time.sleep(rng.uniform(0, 0.15))
     else:
         time.sleep(rng.uniform(0.1, 1.0) * full)
-    proc.send_signal(signal.SIGKILL)
-    code = proc.wait()
-    return f"{'as writing began' if during_write else 'at a random moment'} at {time.perf_counter() - t0:.2f}s (exit {code})"
+    writing = bool(staging(out))
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate()
+    text = (stdout + stderr).decode("utf-8", "replace")
+    name = signal.Signals(sig).name
+    when = f"{name} {'as writing began' if during_write else 'at a random moment'} at {time.perf_counter() - t0:.2f}s (exit {proc.returncode})"
+    assert "Traceback" not in text, f"{when}: a traceback was printed:\n{text}"
+    if sig == signal.SIGKILL or proc.returncode in (0, -sig):
+        # killed, or the run had finished (0), or was exiting after its work when the signal came (-sig)
+        assert proc.returncode in (-sig, 0), when
+        assert sig == signal.SIGKILL or not writing or proc.returncode == 0 or "wrote" in text, f"{when}: {text}"
+    else:
+        assert proc.returncode == 128 + sig, f"{when}: {text}"
+        assert f"interrupted by {name}" in text, f"{when}: {text}"
+        assert not staging(out), f"{when}: the staging folder was left behind"
+    return when, writing, text
 
 
-def assert_whole(out: Path, old: dict[str, bytes], new: dict[str, bytes], when: str) -> None:
+def assert_whole(out: Path, old: dict[str, bytes], new: dict[str, bytes], when: str) -> str:
+    """The output is entirely the old set or entirely the new one; every file parses. Returns which."""
     now = tree(out)
-    assert set(now) == set(new), f"{when}: files appeared or vanished: {set(now) ^ set(new)}"
-    stray = [p.name for p in out.rglob("*") if p.name.startswith(".") and not p.name.endswith(".tmp")]
-    assert not stray, f"{when}: unexpected hidden files {stray}"
-    for name, data in now.items():
-        assert data in (old[name], new[name]), f"{when}: {name} is neither the old nor the new version (partial write)"
+    if now not in (old, new):
+        from_old = sorted(n for n in now if n in old and now[n] == old[n] and old[n] != new.get(n))
+        from_new = sorted(n for n in now if n in new and now[n] == new[n] and new[n] != old.get(n))
+        raise AssertionError(f"{when}: the output mixes the old set ({from_old}) and the new one ({from_new}), "
+                             f"or holds other files ({sorted(set(now) ^ set(new))})")
+    for name in now:
         parse(out / name)
+    return "old" if now == old else "new"
 
 
 def parse(path: Path) -> None:
@@ -119,7 +137,7 @@ def parse(path: Path) -> None:
             PUBLISHED[path.stem].validate(read_published(path.parent, path.stem))
     elif suffix == ".parquet":
         pl.read_parquet(path)
-    elif suffix == ".json":
+    elif suffix == ".json":  # datapackage.json, manifest.json, figures.json
         json.loads(path.read_text(encoding="utf-8"))
     elif suffix == ".svg":
         ET.fromstring(path.read_bytes())
@@ -180,7 +198,7 @@ def test_fresh_processes_give_byte_identical_outputs(states):
         assert again[name] == first[name], f"reports/{name} differs between two runs"
 
 
-def test_killed_build_and_report_leave_every_output_whole(states, tmp_path):
+def test_stopped_build_and_report_leave_the_old_set_or_the_new(states, tmp_path):
     (old_processed, old_reports), (new_processed, new_reports) = states["old"], states["new"]
     rng = random.Random(SEED)
     out = tmp_path / "out"
@@ -188,22 +206,95 @@ def test_killed_build_and_report_leave_every_output_whole(states, tmp_path):
         ("build", old_processed, new_processed, cli("build", "--raw", str(RAW), "--out", str(out)), BUILD_KILLS),
         ("report", old_reports, new_reports, cli("report", "--processed", str(new_processed), "--out", str(out)), REPORT_KILLS),
     ]
-    interrupted = 0
+    interrupted, outcomes = 0, []
     for name, old_dir, new_dir, args, kills in steps:
         old, new = tree(old_dir), tree(new_dir)
-        assert set(old) == set(new) and sum(old[k] != new[k] for k in new) >= 5  # a kill can mix old and new files
-        for k in range(kills):
-            shutil.rmtree(out, ignore_errors=True)
+        assert set(old) == set(new) and sum(old[k] != new[k] for k in new) >= 5  # a per-file switch could mix them
+        for k in range(kills * len(SIGNALS)):
+            sig = SIGNALS[k % len(SIGNALS)]
+            for p in [out, *staging(out)]:  # (a SIGKILL leaves its staging folder; the next run clears it)
+                shutil.rmtree(p, ignore_errors=True)
             shutil.copytree(old_dir, out)
-            when = f"{name} killed " + run_and_kill(args, out, rng, states["seconds"][name], during_write=bool(k % 2))
-            assert_whole(out, old, new, when)
-            now = tree(out)
-            mixed = any(now[f] != old[f] for f in now) and any(now[f] != new[f] for f in now)
-            temp_left = any(p.name.endswith(".tmp") for p in out.rglob(".*"))
-            if k % 2:
-                assert mixed or temp_left, f"{when}: the kill did not land inside the writing"
+            during_write = bool((k // len(SIGNALS)) % 2)
+            when, writing, text = run_and_stop(args, out, rng, states["seconds"][name], during_write, sig)
+            when = f"{name} stopped by {when}"
+            which = assert_whole(out, old, new, when)
+            outcomes.append(which)
+            if sig != signal.SIGKILL and f"(exit {-sig})" in when:  # the signal came as the finished run exited
+                assert which == "new", when
+            if name == "build":
+                assert validate_processed(out).startswith("valid: "), when
+            if during_write:
+                assert writing, f"{when}: the signal did not land inside the writing"
                 interrupted += 1
-        if name == "build":  # after a kill, the next complete run finishes the job
-            run(args)
-            assert tree(out) == new
-    assert interrupted == BUILD_KILLS // 2 + REPORT_KILLS // 2
+            if writing and sig != signal.SIGKILL and which == "new":  # the signal came during the switch itself
+                assert "already switched in" in text or "(exit 0)" in when, f"{when}: the new set is in place: {text}"
+        # after a stop, the next complete run finishes the job and clears what a SIGKILL left beside the set
+        run(args)
+        assert tree(out) == new and not staging(out)
+    assert interrupted == (BUILD_KILLS // 2 + REPORT_KILLS // 2) * len(SIGNALS)
+    assert "old" in outcomes
+
+
+#: The CLI with one write failure injected: ``os.fsync`` fails with ENOSPC (a full disk) on the n-th file,
+#: or ``os.open`` of a temporary file fails with EROFS (a read-only file system).
+INJECTED = ("import errno, os, sys\n"
+            "mode, n = sys.argv[1], int(sys.argv[2])\n"
+            "count = [0]\n"
+            "_fsync, _open = os.fsync, os.open\n"
+            "def fsync(fd):\n"
+            "    count[0] += 1\n"
+            "    if mode == 'full' and count[0] == n:\n"
+            "        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))\n"
+            "    return _fsync(fd)\n"
+            "def open_(path, flags, *a, **k):\n"
+            "    if mode == 'ro' and str(path).endswith('.tmp'):\n"
+            "        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))\n"
+            "    return _open(path, flags, *a, **k)\n"
+            "os.fsync, os.open = fsync, open_\n"
+            "from analysis.cli import main\n"
+            "sys.exit(main(sys.argv[3:]))\n")
+
+
+def _expect_old(args: list[str], out: Path, old: dict[str, bytes], words: tuple[str, ...]) -> None:
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    text = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in text, text
+    for w in words:
+        assert w in text, text
+    assert tree(out) == old and not staging(out)
+    assert validate_processed(out).startswith("valid: ")
+
+
+def test_full_disk_and_read_only_file_system_leave_the_old_set(states, tmp_path):
+    """Injected failures (every run), then a real full disk and a real read-only file system on a small
+    tmpfs where the test may mount one (root with CAP_SYS_ADMIN; skipped otherwise)."""
+    old_processed = states["old"][0]
+    old, new = tree(old_processed), tree(states["new"][0])
+    changed = sum(old[f] != new[f] for f in new)  # files written into the staging folder (the rest are linked)
+    out = tmp_path / "out"
+    rng = random.Random(SEED)
+    args = ["build", "--raw", str(RAW), "--out", str(out)]
+    for mode, n, words in (("full", rng.randint(1, changed - 1), ("no space left on the device (disk full)",)),
+                           ("full", changed, ("no space left on the device (disk full)",)),  # the manifest, last
+                           ("ro", 0, ("not allowed to write (Read-only file system)",))):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(old_processed, out)
+        _expect_old([sys.executable, "-c", INJECTED, mode, str(n), *args], out, old, ("cannot write", *words))
+
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    size = sum(len(v) for v in old.values()) + 256 * 1024
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root): the injected failures above stand in for it")
+    try:
+        small = mnt / "processed"
+        shutil.copytree(old_processed, small)
+        free = os.statvfs(mnt)
+        (mnt / "filler").write_bytes(b"\0" * max(0, free.f_bavail * free.f_frsize - 48 * 1024))
+        _expect_old(cli(*args[:-1], str(small)), small, old, ("cannot write", "disk full"))
+        (mnt / "filler").unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        _expect_old(cli(*args[:-1], str(small)), small, old, ("not writable (read-only folder)",))
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
