@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -148,11 +149,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .files import install_signal_handlers
+    from .files import install_signal_handlers, restore_signal_handlers
 
-    args = parser().parse_args(argv)
-    install_signal_handlers()
+    previous = install_signal_handlers()
     try:
+        args = parser().parse_args(argv)
         return args.func(args)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -169,6 +170,19 @@ def main(argv: list[str] | None = None) -> int:
                    else "outputs being written were removed; every output folder was left as it was")
         print(f"interrupted by {exc.name}: {outcome}", file=sys.stderr)
         return 128 + exc.signum
+    finally:
+        # called from code (tests, notebooks): give the caller its handlers back; as the program
+        # itself (argv from the command line), a signal after the work is done just ends the process
+        restore_signal_handlers(previous if argv is not None else {sig: _quiet_exit for sig in previous})
+
+
+def _quiet_exit(signum, frame) -> None:  # noqa: ARG001
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -59,10 +59,19 @@ def _handler(signum, frame) -> None:  # noqa: ARG001 - the signal module's signa
     raise Interrupted(signum)
 
 
-def install_signal_handlers() -> None:
-    """SIGTERM and SIGINT raise :class:`Interrupted` (cleanup runs; no traceback is printed by the CLI)."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _handler)
+def install_signal_handlers() -> dict[int, object]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` (cleanup runs; no traceback is printed by the CLI).
+    Returns the handlers they replace (for :func:`restore_signal_handlers`); nothing outside the main thread."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, _handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def restore_signal_handlers(previous: dict[int, object]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
