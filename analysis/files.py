@@ -278,8 +278,8 @@ def staged_set(target: Path) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(describe_os_error(exc, target)) from None
+    recover(target)  # first: a set left aside by a dead process is put back before anything is staged
     check_target(target)
-    recover(target)
     stage = None
     old = None
     try:

@@ -36,7 +36,8 @@ from analysis.build import build
 from analysis.datapackage import PUBLISHED
 from analysis.paths import RAW, ROOT
 from analysis.report.build import build_report
-from analysis.validate import read_published, validate_processed
+from analysis.errors import IssueLog
+from analysis.validate import check_manifest, read_published, validate_processed
 
 from .conftest import rewrite
 
@@ -210,6 +211,8 @@ def test_stopped_build_and_report_leave_the_old_set_or_the_new(states, tmp_path)
     for name, old_dir, new_dir, args, kills in steps:
         old, new = tree(old_dir), tree(new_dir)
         assert set(old) == set(new) and sum(old[k] != new[k] for k in new) >= 5  # a per-file switch could mix them
+        if name == "build":
+            assert validate_processed(old_dir).startswith("valid: ") and validate_processed(new_dir).startswith("valid: ")
         for k in range(kills * len(SIGNALS)):
             sig = SIGNALS[k % len(SIGNALS)]
             for p in [out, *staging(out)]:  # (a SIGKILL leaves its staging folder; the next run clears it)
@@ -222,8 +225,10 @@ def test_stopped_build_and_report_leave_the_old_set_or_the_new(states, tmp_path)
             outcomes.append(which)
             if sig != signal.SIGKILL and f"(exit {-sig})" in when:  # the signal came as the finished run exited
                 assert which == "new", when
-            if name == "build":
-                assert validate_processed(out).startswith("valid: "), when
+            if name == "build":  # validate agrees: the set's manifest matches (the full check ran once per set above)
+                log = IssueLog()
+                check_manifest(out, log)
+                assert not log, f"{when}: {log.issues[:3]}"
             if during_write:
                 assert writing, f"{when}: the signal did not land inside the writing"
                 interrupted += 1
