@@ -15,7 +15,6 @@ figures and report.
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import json
 import os
