@@ -145,7 +145,7 @@ def figure_registry(figs: dict[str, dict]) -> bytes:
 
 def _number(value, fmt: str = "{:,.0f}") -> str:
     """A number for the report's tables; empty for a missing value."""
-    return "" if value is None or value != value else fmt.format(value)
+    return "" if value is None or pd.isna(value) else fmt.format(value)
 
 
 def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], figs: dict[str, dict],
