@@ -15,7 +15,7 @@ from typing import Callable
 import polars as pl
 
 from . import harmonize, harmonize_trade
-from .datapackage import PUBLISHED, render as render_datapackage
+from .datapackage import PUBLISHED, render as render_datapackage, render_readme
 from .errors import IssueLog
 from .ingest.defectors import ingest_defectors
 from .ingest.events import ingest_event_sources, ingest_events
@@ -114,6 +114,7 @@ def render_files(build: Build, out: Path) -> dict[Path, bytes]:
         files[out / f"{name}.csv"] = csv_bytes(frame)
         files[out / f"{name}.parquet"] = parquet_bytes(frame)
     files[out / "datapackage.json"] = render_datapackage(list(build.tables))
+    files[out / "README.md"] = render_readme(list(build.tables))
     return files
 
 
