@@ -68,7 +68,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     flagged = harmonize.choose_preferred(defectors.arrivals, sources)
     annual = harmonize.annual_series(flagged)
     conflicts = [
-        harmonize.find_conflicts(flagged, "defector_arrivals", harmonize.PERIOD + ["sex"], "arrivals"),
+        harmonize.defector_conflicts(flagged, sources),
         harmonize.check_sex_sums(defectors.arrivals, defectors.discrepancies, log),
     ]
     conflicts.append(harmonize.check_subannual_sums(flagged, annual, defectors.discrepancies, log))
@@ -78,7 +78,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     trade_annual = harmonize_trade.annual_table(trade_flagged)
     trade_monthly, month_conflicts = harmonize_trade.monthly_table(trade_flagged)
     conflicts += [
-        harmonize_trade.trade_conflicts(trade_flagged),
+        harmonize_trade.trade_conflicts(trade_flagged, sources),
         harmonize_trade.check_flow_sums(trade, trade_disc, log),
         month_conflicts,
         harmonize_trade.check_months_against_year(trade_monthly, trade_annual),
@@ -100,7 +100,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "labor_revenue_assumptions": _sorted(labor.assumptions, ["host"]),
         "events": events,
         "event_sources": event_sources,
-        "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key"]),
+        "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key", "basis", "source_id", "value"]),
     }
     tables = {name: frame.select(list(PUBLISHED[name].to_schema().columns)) for name, frame in tables.items()}
     step(4, "validating published tables against their schemas")
