@@ -101,7 +101,10 @@ def diff_against(ref: str, processed: Path, tables: list[str] | None = None) -> 
     processed = Path(processed).resolve()
     if not processed.is_dir():
         raise DiffError(f"{processed} is not a folder")
-    top = Path(_git(processed, "rev-parse", "--show-toplevel").decode().strip())
+    try:
+        top = Path(_git(processed, "rev-parse", "--show-toplevel").decode().strip())
+    except DiffError:
+        raise DiffError(f"{processed} is not inside a git repository: nkflows diff compares it with the tables committed at a ref") from None
     try:
         commit = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except DiffError:
