@@ -117,6 +117,8 @@ def diff_against(ref: str, processed: Path, tables: list[str] | None = None) -> 
         before = _read(_git(top, "show", f"{commit}:{path}"), f"{ref}:{path}") if path in at_ref else None
         now = processed / f"{name}.csv"
         after = _read(now.read_bytes(), str(now)) if now.is_file() else None
+        if before is None and after is None:
+            continue
         key = list(PUBLISHED[name].to_schema().unique or [])
         out.append(compare(name, before, after, key))
     return out
