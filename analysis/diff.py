@@ -66,6 +66,12 @@ def _read(data: bytes, where: str) -> pl.DataFrame:
         raise DiffError(f"{where}: cannot be read as CSV ({exc.__class__.__name__}: {exc})") from None
 
 
+def _ordered(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Rows in key order, numbers as numbers (month 2 before month 10), text as text."""
+    by = [e for k in key for e in (pl.col(k).cast(pl.Float64, strict=False), pl.col(k))]
+    return frame.sort(by, nulls_last=False) if frame.height else frame
+
+
 def compare(name: str, before: pl.DataFrame | None, after: pl.DataFrame | None, key: list[str]) -> TableDiff:
     """Compare two versions of one table (read as text) by ``key``."""
     empty = pl.DataFrame()
@@ -85,10 +91,10 @@ def compare(name: str, before: pl.DataFrame | None, after: pl.DataFrame | None, 
     changed = []
     if common and both.height:
         differs = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}__after")) for c in common)
-        for row in both.filter(differs).sort(key, nulls_last=False).iter_rows(named=True):
+        for row in _ordered(both.filter(differs), key).iter_rows(named=True):
             cells = {c: (row[c], row[f"{c}__after"]) for c in common if row[c] != row[f"{c}__after"]}
             changed.append(({k: row[k] for k in key}, cells))
-    return TableDiff(name, key, before.height, after.height, added.sort(key, nulls_last=False), removed.sort(key, nulls_last=False),
+    return TableDiff(name, key, before.height, after.height, _ordered(added, key), _ordered(removed, key),
                      changed, cols_added, cols_removed)
 
 

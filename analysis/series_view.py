@@ -28,7 +28,7 @@ SERIES: dict[str, dict] = {
     },
     "trade_annual": {
         "figures": "trade_flows",
-        "filter": {"freq": "A", "commodity": "TOTAL"},
+        "filter": {"freq": "A", "commodity": "TOTAL", "currency": "USD"},
         "match": ["year", "reporter", "partner", "agency"],
         "part": "flow",
         "value": "value",
@@ -36,7 +36,7 @@ SERIES: dict[str, dict] = {
     },
     "trade_monthly": {
         "figures": "trade_flows",
-        "filter": {"freq": "M", "commodity": "TOTAL"},
+        "filter": {"freq": "M", "commodity": "TOTAL", "currency": "USD"},
         "match": ["year", "month", "reporter", "partner", "agency"],
         "part": "flow",
         "value": "value",

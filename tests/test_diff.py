@@ -74,3 +74,10 @@ def test_cli_diff_formats_and_errors(repo, capsys):
     assert out.startswith("Data revisions against `HEAD`") and "labor_measures" not in out
     assert cli.main(["diff", "v9.9.9", "--processed", str(processed)]) == 2
     assert "'v9.9.9' is not a commit, branch or tag" in capsys.readouterr().err
+
+
+def test_rows_are_listed_in_key_order_with_numbers_as_numbers():
+    before = pl.DataFrame({"year": ["2020"], "month": ["1"], "total_usd": ["5"]})
+    after = pl.DataFrame({"year": ["2020"] * 3, "month": ["1", "10", "2"], "total_usd": ["5", "7", "6"]})
+    d = compare("trade_monthly", before, after, ["year", "month"])
+    assert d.added["month"].to_list() == ["2", "10"]
