@@ -128,6 +128,8 @@ def test_sources_search_crosses_languages_and_scripts(capsys):
     assert len(english) > 24  # more than any one spelling finds on its own
     assert "mou-cn-defectors-stats-2020" in english
     assert ids("Ministry of Unification") == english  # a phrase holding a name finds the others too
+    assert ids("Министерство объединения") == ids("统一部") == english  # Russian, simplified Chinese
+    assert ids("yonhap") >= ids("연합뉴스") | ids("聯合ニュース")
 
 
 def test_sources_csv_is_the_table(capsys):
