@@ -48,7 +48,7 @@ CONVENTIONS = (
 CAVEATS: dict[str, str] = {
     "sources": "Titles are as published, in the page's language; cite the source of every figure you use.",
     "defector_arrivals": "Several sources per period: filter preferred == true for one figure per period and sex. Periods of different freq overlap (a year and its quarters); never add across freq.",
-    "defector_arrivals_annual": "Years before 2002 are partly pooled in the sources; male and female are empty where no source splits the year.",
+    "defector_arrivals_annual": "Before 2002 a year is present only where a source gives it on its own (the others are pooled rows of defector_arrivals, freq P); male and female are empty where no source splits the year.",
     "defector_cumulative": "Running totals as reported; difference shows how far each is from the preferred series.",
     "trade_flows": "Values are in the currency printed (see currency), never converted; filter preferred == true; agencies are separate series.",
     "trade_annual": "One series per agency: never add or compare GACC and KOTRA rows as one series (KOTRA adds unreported crude oil).",
