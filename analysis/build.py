@@ -16,7 +16,7 @@ from typing import Callable
 import polars as pl
 
 from . import harmonize, harmonize_trade
-from .datapackage import PUBLISHED, render as render_datapackage
+from .datapackage import PUBLISHED, render as render_datapackage, render_readme
 from .errors import IssueLog
 from .ingest.defectors import ingest_defectors
 from .ingest.events import ingest_event_sources, ingest_events
@@ -71,7 +71,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     flagged = harmonize.choose_preferred(defectors.arrivals, sources)
     annual = harmonize.annual_series(flagged)
     conflicts = [
-        harmonize.find_conflicts(flagged, "defector_arrivals", harmonize.PERIOD + ["sex"], "arrivals"),
+        harmonize.defector_conflicts(flagged, sources),
         harmonize.check_sex_sums(defectors.arrivals, defectors.discrepancies, log),
     ]
     conflicts.append(harmonize.check_subannual_sums(flagged, annual, defectors.discrepancies, log))
@@ -81,7 +81,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     trade_annual = harmonize_trade.annual_table(trade_flagged)
     trade_monthly, month_conflicts = harmonize_trade.monthly_table(trade_flagged)
     conflicts += [
-        harmonize_trade.trade_conflicts(trade_flagged),
+        harmonize_trade.trade_conflicts(trade_flagged, sources),
         harmonize_trade.check_flow_sums(trade, trade_disc, log),
         month_conflicts,
         harmonize_trade.check_months_against_year(trade_monthly, trade_annual),
@@ -103,7 +103,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "labor_revenue_assumptions": _sorted(labor.assumptions, ["host"]),
         "events": events,
         "event_sources": event_sources,
-        "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key"]),
+        "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key", "basis", "source_id", "value"]),
     }
     tables = {name: frame.select(list(PUBLISHED[name].to_schema().columns)) for name, frame in tables.items()}
     step(4, "validating published tables against their schemas")
@@ -118,6 +118,7 @@ def render_files(build: Build) -> dict[str, bytes]:
         files[f"{name}.csv"] = csv_bytes(frame)
         files[f"{name}.parquet"] = parquet_bytes(frame)
     files["datapackage.json"] = render_datapackage(list(build.tables))
+    files["README.md"] = render_readme(list(build.tables))
     return files
 
 

@@ -1,4 +1,9 @@
-"""The ``nkflows`` command line: build | validate | report | sources | fetch | ingest-bulk | sidecar."""
+"""The ``nkflows`` command line: build | validate | report | sources | series | diff | fetch | ingest-bulk | sidecar.
+
+Exit codes: 0 done; 1 a data error (input that breaks a rule, a table or row that does
+not exist, no source matching a search); 2 a usage error (a bad argument, a missing
+option or key, a fetch the API refused). No command ends in a Python traceback.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,21 @@ from .paths import PROCESSED, RAW, REPORTS
 
 def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def _read(processed: str, name: str):
+    """One published table (polars), or a DataError that names the file and says what to do."""
+    from .errors import Issue
+    from .paths import display
+    from .validate import read_published
+
+    path = Path(processed) / f"{name}.csv"
+    if not path.is_file():
+        raise DataError([Issue(display(path), None, None, "published table is missing; run `make data` or give --processed FOLDER")])
+    try:
+        return read_published(Path(processed), name)
+    except Exception as exc:  # polars raises several exception types for a malformed CSV
+        raise DataError([Issue(display(path), None, None, f"cannot be read with its schema's dtypes ({exc.__class__.__name__}: {exc}); run `make data`")]) from None
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -51,20 +71,46 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    import shutil
+
     import polars as pl
 
-    from .validate import read_published
+    from . import sources_search
 
-    sources = read_published(Path(args.processed), "sources")
+    sources = _read(args.processed, "sources")
     if args.kind:
         sources = sources.filter(pl.col("kind") == args.kind)
-    if args.search:
-        needle = args.search.lower()
-        sources = sources.filter(
-            pl.concat_str("source_id", "publisher", "title", "url", separator=" ").str.to_lowercase().str.contains(needle, literal=True)
-        )
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
-        print(sources.select("source_id", "publisher", "published", "kind", "language", "url"))
+    if args.search is not None:
+        if not args.search.strip():
+            return _usage("sources", "--search needs some text to look for")
+        sources = sources_search.search(sources, args.search)
+    if sources.is_empty():
+        what = " and ".join(x for x in (f"--search {args.search!r}" if args.search else "", f"--kind {args.kind}" if args.kind else "") if x)
+        print(f"no sources match {what or 'the table'}", file=sys.stderr)
+        return 1
+    width = args.width or shutil.get_terminal_size((100, 24)).columns
+    sys.stdout.write(sources_search.render(sources.sort("source_id"), args.format, width))
+    return 0
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    from .series_view import SERIES, describe
+
+    names = ("sources", args.name, SERIES[args.name]["figures"])
+    tables = {n: _read(args.processed, n) for n in names}
+    sys.stdout.write(describe(args.name, tables, args.year))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import DiffError, diff_against, render_markdown, render_text
+
+    try:
+        result = diff_against(args.ref, Path(args.processed), tables=args.table or None)
+    except DiffError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    sys.stdout.write(render_markdown(result, args.ref) if args.format == "markdown" else render_text(result, args.ref))
     return 0
 
 
@@ -75,14 +121,47 @@ def cmd_sidecar(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_fetch(args: argparse.Namespace) -> int:
-    from .fetch.comtrade import ComtradeFetchError, fetch
+def _usage(command: str, message: str) -> int:
+    print(f"nkflows {command}: error: {message}", file=sys.stderr)
+    return 2
 
+
+def area_code(text: str) -> int:
+    """An M49 number from an ISO 3166 code (alpha-3 ``JPN``, alpha-2 ``JP``), an M49 number, or WLD / 0 for the world."""
+    import iso3166
+
+    t = text.strip().upper()
+    if t in ("WLD", "0"):
+        return 0
+    country = iso3166.countries.get(t, None) if t else None
+    if country is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 3166 country code (alpha-3 such as JPN, alpha-2 such as JP, or an M49 number such as 392), nor WLD for the world")
+    return int(country.numeric)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    # every argument is checked here, before the fetcher looks for its key
+    this_year = dt.date.today().year
+    bad = [y for y in args.years if not 1962 <= y <= this_year]
+    if bad:
+        return _usage("fetch comtrade", f"--years: {', '.join(map(str, bad))} outside 1962-{this_year}, the years UN Comtrade can hold")
+    if args.reporter == args.partner:
+        return _usage("fetch comtrade", "--reporter and --partner are the same country")
+    from .fetch.comtrade import ComtradeFetchError, fetch
+    from .ingest.comtrade import COUNTRIES
+
+    for option, code in (("--reporter", args.reporter), ("--partner", args.partner)):
+        if code not in COUNTRIES:
+            known = ", ".join(f"{v[0]} ({c})" for c, v in sorted(COUNTRIES.items()))
+            return _usage("fetch comtrade", f"{option}: M49 {code} is a valid ISO 3166 country, but the Comtrade reader "
+                                            f"(analysis/ingest/comtrade.py, COUNTRIES) maps only {known}")
     try:
         path = fetch(args.reporter, args.partner, args.years, Path(args.out), freq=args.freq, cmd=args.cmd, progress=_progress)
     except ComtradeFetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:
+        return _usage("fetch comtrade", str(exc))
     print(path)
     return 0
 
@@ -96,7 +175,11 @@ def cmd_ingest_bulk(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nkflows", description="Build, validate and report the nkflows dataset.")
+    from . import __version__
+
+    p = argparse.ArgumentParser(prog="nkflows", description="Build, validate and report the nkflows dataset.",
+                                epilog="Exit codes: 0 done, 1 data error (or nothing matched), 2 usage error.")
+    p.add_argument("--version", action="version", version=f"nkflows {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build data/processed from data/raw (all checks; writes nothing on any error)")
@@ -115,17 +198,38 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDF takes a few seconds more)")
     r.set_defaults(func=cmd_report)
 
-    s = sub.add_parser("sources", help="list the sources behind the dataset")
+    s = sub.add_parser("sources", help="list the sources behind the dataset: title and full URL",
+                       description="List the sources behind the dataset. Exits 1 with 'no sources match' when nothing matches.")
     s.add_argument("--processed", default=str(PROCESSED))
     s.add_argument("--kind", choices=["official", "news", "research", "secondary"])
-    s.add_argument("--search", help="case-insensitive text to look for in id, publisher, title or URL")
+    s.add_argument("--search", help="text to look for in id, publisher, title or URL (case-insensitive); a publisher's name "
+                                    "also finds its Korean, Chinese, Japanese and Russian forms (unification finds 통일부)")
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table", help="table (wrapped to the terminal), csv or json")
+    s.add_argument("--width", type=int, help="line width of the table format (default: the terminal's)")
     s.set_defaults(func=cmd_sources)
+
+    from .series_view import SERIES
+
+    se = sub.add_parser("series", help="one published series, with each figure's source and any disagreement",
+                        description="Print a published series (the preferred figures) and, with --year, every source's figure behind it.")
+    se.add_argument("name", choices=sorted(SERIES), help="the series table")
+    se.add_argument("--year", type=int, help="show the figures of this year, one line per source")
+    se.add_argument("--processed", default=str(PROCESSED))
+    se.set_defaults(func=cmd_series)
+
+    d = sub.add_parser("diff", help="what changed in data/processed since a git ref: figures added, removed, changed",
+                       description="Compare the published tables at a git ref (a tag, branch or commit) with the work tree.")
+    d.add_argument("ref", help="git ref to compare with (for example 67ca78c or v0.1.0)")
+    d.add_argument("--format", choices=["text", "markdown"], default="text", help="text (default) or markdown (for the CHANGELOG)")
+    d.add_argument("--table", action="append", help="only this table (repeatable)")
+    d.add_argument("--processed", default=str(PROCESSED))
+    d.set_defaults(func=cmd_diff)
 
     f = sub.add_parser("fetch", help="fetch a live source into a new raw snapshot (needs an API key)")
     fsub = f.add_subparsers(dest="source", required=True)
     fc = fsub.add_parser("comtrade", help="UN Comtrade final data from its data API; reads COMTRADE_API_KEY (and COMTRADE_API_BASE, default https://comtradeapi.un.org) from the environment")
-    fc.add_argument("--reporter", required=True, help="reporter: ISO3 code (CHN, RUS, KOR, PRK) or M49 number")
-    fc.add_argument("--partner", default="PRK", help="partner: ISO3 code or M49 number (default PRK)")
+    fc.add_argument("--reporter", required=True, type=area_code, help="reporter: ISO 3166 code (CHN, JPN, RU...) or M49 number")
+    fc.add_argument("--partner", default="PRK", type=area_code, help="partner: ISO 3166 code or M49 number, WLD for the world (default PRK)")
     fc.add_argument("--years", required=True, nargs="+", type=int, help="years to fetch")
     fc.add_argument("--freq", default="A", choices=["A", "M"])
     fc.add_argument("--cmd", default="TOTAL", help="HS code(s), comma-separated, or TOTAL")

@@ -13,12 +13,19 @@ The precedence rule (``PRECEDENCE``), applied to all sources reporting the same 
 
 The chosen source supplies all of that period's figures, so a published row never
 mixes sexes from different sources. Every (period, sex) for which sources report
-different values becomes a ``conflicts`` row naming all values and sources.
+different values becomes a conflict in ``conflicts``: one row per value and source, the
+chosen one marked, and the step of the rule that decided named (``decided_by``).
+
+The conflict machinery is generic: ``Step`` is one step of a table's precedence rule,
+``choose`` applies a table's steps, ``find_conflicts`` lists the disagreements under the
+rule it is given and names the step that decided each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -26,10 +33,25 @@ from .errors import Issue, IssueLog
 from .ingest.discrepancies import Discrepancies
 from .schemas import SOURCE_KINDS
 
-PRECEDENCE = (
-    "final or revised before provisional; a split that adds up before one that does not; a total and the full sex split before part of them; "
-    "official > news > research > secondary; latest publication first; then source_id"
+@dataclass(frozen=True)
+class Step:
+    """One step of a precedence rule: sources are ordered by ``column`` (ascending unless ``descending``)."""
+
+    column: str
+    text: str
+    descending: bool = False
+
+
+#: The defector tables' precedence rule, step by step (applied per period to every source reporting it).
+RULE: tuple[Step, ...] = (
+    Step("_status", "final or revised before provisional"),
+    Step("_inconsistent", "a sex split that adds up before one that does not"),
+    Step("_missing", "the total and the full sex split before part of them"),
+    Step("_kind", "official > news > research > secondary"),
+    Step("_published", "latest publication first", descending=True),
+    Step("source_id", "source_id (tie-break)"),
 )
+PRECEDENCE = "; ".join(step.text for step in RULE)
 PERIOD = ["freq", "period_start", "period_end"]
 _STATUS_RANK = {"final": 0, "revised": 0, "provisional": 1}
 
@@ -82,11 +104,9 @@ def check_sex_sums(arrivals: pl.DataFrame, disc: Discrepancies, log: IssueLog) -
                 r["all"],
             ))
             continue
-        rows.append({
-            "table": "defector_arrivals", "key": key, "conflict_type": "sum_mismatch",
-            "values": f"{r['all']};{r['male'] + r['female']}", "source_ids": f"{r['source_id']};{r['source_id']} (male + female)",
-            "chosen": None, "chosen_source_id": None, "rule": why,
-        })
+        rows += conflict_rows("defector_arrivals", key, "sum_mismatch",
+                              [(r["all"], r["source_id"], "reported total"), (r["male"] + r["female"], r["source_id"], "male + female as reported")],
+                              None, "documented in discrepancies.csv", why)
     return conflicts_frame(rows)
 
 
@@ -99,8 +119,13 @@ def source_rank(sources: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def choose_preferred(arrivals: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
-    """Add a boolean ``preferred`` column: True for every row of the chosen source of its period."""
+def choose(per_source: pl.DataFrame, group: list[str], rule: tuple[Step, ...]) -> pl.DataFrame:
+    """``per_source`` (one row per group and source, with the rule's columns) sorted by the rule: the first row of each group is chosen."""
+    return per_source.sort([*group, *(s.column for s in rule)], descending=[False] * len(group) + [s.descending for s in rule], nulls_last=False)
+
+
+def defector_ranks(arrivals: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    """One row per (period, source) with the columns of ``RULE``, sorted by it."""
     meta = source_rank(sources)
     split = sex_split_gaps(arrivals).select([*PERIOD, "source_id", (~pl.col("consistent")).cast(pl.Int32).alias("_inconsistent")])
     per_source = (
@@ -112,39 +137,83 @@ def choose_preferred(arrivals: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFr
         )
         .join(split, on=[*PERIOD, "source_id"], how="left", nulls_equal=True)
         .join(meta, on="source_id", how="left")
-        .sort([*PERIOD, "_status", "_inconsistent", "_missing", "_kind", "_published", "source_id"],
-              descending=[False, False, False, False, False, False, False, True, False], nulls_last=False)
     )
+    return choose(per_source, PERIOD, RULE)
+
+
+def choose_preferred(arrivals: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    """Add a boolean ``preferred`` column: True for every row of the chosen source of its period."""
+    per_source = defector_ranks(arrivals, sources)
     chosen = per_source.group_by(PERIOD, maintain_order=True).first().select([*PERIOD, "source_id"]).with_columns(pl.lit(True).alias("preferred"))
     out = arrivals.join(chosen, on=[*PERIOD, "source_id"], how="left", nulls_equal=True)
     return out.with_columns(pl.col("preferred").fill_null(False))
 
 
-def find_conflicts(flagged: pl.DataFrame, table: str, key: list[str], value: str) -> pl.DataFrame:
-    """One row per key whose sources report more than one distinct value."""
+def deciding_step(chosen: dict, other: dict, rule: tuple[Step, ...], name: str) -> str:
+    """The first step of ``rule`` on which the chosen source and the best-ranked source with another value differ."""
+    for i, step in enumerate(rule, 1):
+        if chosen.get(step.column) != other.get(step.column):
+            return f"{name} rule, step {i}: {step.text}"
+    return f"{name} rule: no step separates them"
+
+
+def find_conflicts(flagged: pl.DataFrame, table: str, key: list[str], value: str,
+                   ranks: pl.DataFrame, group: list[str], rule: tuple[Step, ...], rule_name: str) -> pl.DataFrame:
+    """Every key whose sources report more than one distinct value: one row per value and source.
+
+    ``ranks`` holds one row per (``group``, source) with the columns of ``rule`` (the table's
+    own precedence rule); ``decided_by`` names the step that put the chosen source before the
+    best-ranked source reporting another value."""
     rows = []
+    rank_cols = [s.column for s in rule if s.column != "source_id"]
+    lookup = {(tuple(r[c] for c in group), r["source_id"]): r for r in ranks.select([*group, "source_id", *rank_cols]).iter_rows(named=True)}
     ordered = flagged.sort([*key, "source_id"], nulls_last=False)
-    for keyvals, group in ordered.group_by(key, maintain_order=True):
-        if group[value].n_unique() < 2:
+    for keyvals, g in ordered.group_by(key, maintain_order=True):
+        if g[value].n_unique() < 2:
             continue
-        chosen = group.filter(pl.col("preferred"))
         rec = dict(zip(key, keyvals))
-        rows.append({
-            "table": table,
-            "key": _fmt_key(rec, key),
-            "conflict_type": "sources_disagree",
-            "values": ";".join(fmt_value(v) for v in group[value].to_list()),
-            "source_ids": ";".join(group["source_id"].to_list()),
-            "chosen": fmt_value(chosen[value][0]) if chosen.height else None,
-            "chosen_source_id": chosen["source_id"][0] if chosen.height else None,
-            "rule": PRECEDENCE,
-        })
+        chosen = g.filter(pl.col("preferred"))
+        values = [(v, src, "reported") for v, src in zip(g[value].to_list(), g["source_id"].to_list())]
+        if chosen.height:
+            cval, csrc = chosen[value][0], chosen["source_id"][0]
+            gkey = tuple(rec[c] for c in group)
+            others = [lookup[(gkey, src)] for v, src, _ in values if v != cval]
+            runner_up = choose(pl.DataFrame(others), [], rule).row(0, named=True)
+            decided = deciding_step(lookup[(gkey, csrc)], runner_up, rule, rule_name)
+            index = [src for _, src, _ in values].index(csrc)
+        else:
+            decided, index = f"{rule_name} rule: no figure of this key is in the published series", None
+        rows += conflict_rows(table, _fmt_key(rec, key), "sources_disagree", values, index, decided, None)
     return conflicts_frame(rows)
 
 
+def defector_conflicts(flagged: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    """Disagreements between sources on a defector figure (period and sex), decided by ``RULE``."""
+    return find_conflicts(flagged, "defector_arrivals", [*PERIOD, "sex"], "arrivals", defector_ranks(flagged, sources), PERIOD, RULE, "defector")
+
+
+CONFLICT_COLUMNS = {
+    "conflict_id": pl.String, "table": pl.String, "key": pl.String, "conflict_type": pl.String, "value": pl.String,
+    "source_id": pl.String, "basis": pl.String, "chosen": pl.Boolean, "decided_by": pl.String, "note": pl.String,
+}
+
+
+def conflict_id(table: str, conflict_type: str, key: str) -> str:
+    """A short stable id of one conflict (the same figure and check give the same id in every build)."""
+    return "c" + hashlib.sha1(f"{table}|{conflict_type}|{key}".encode()).hexdigest()[:10]
+
+
+def conflict_rows(table: str, key: str, conflict_type: str, values: list[tuple[object, str | None, str]],
+                  chosen: int | None, decided_by: str, note: str | None) -> list[dict]:
+    """The rows of one conflict: one per (value, source, basis); ``chosen`` is the index of the value the published series uses."""
+    cid = conflict_id(table, conflict_type, key)
+    return [{"conflict_id": cid, "table": table, "key": key, "conflict_type": conflict_type, "value": fmt_value(v),
+             "source_id": src, "basis": basis, "chosen": i == chosen, "decided_by": decided_by, "note": note}
+            for i, (v, src, basis) in enumerate(values)]
+
+
 def conflicts_frame(rows: list[dict]) -> pl.DataFrame:
-    schema = {c: pl.String for c in ["table", "key", "conflict_type", "values", "source_ids", "chosen", "chosen_source_id", "rule"]}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return pl.DataFrame(rows, schema=CONFLICT_COLUMNS, orient="row")
 
 
 def annual_series(flagged: pl.DataFrame) -> pl.DataFrame:
@@ -241,9 +310,9 @@ def check_cumulative(flagged: pl.DataFrame, cumulative: pl.DataFrame, disc: Disc
         value, low, high = result
         key = f"as_of={r['as_of']};sex={r['sex']};source_id={r['source_id']}"
         if low <= r["cumulative"] <= high:
-            why = f"{REVISION_RULE} ({low}-{high})"
+            why, decided = f"{REVISION_RULE} ({low}-{high})", "within the published revisions"
         else:
-            why = disc.explains("cumulative_mismatch", key, value, r["cumulative"])
+            why, decided = disc.explains("cumulative_mismatch", key, value, r["cumulative"]), "documented in discrepancies.csv"
         if why is None:
             log.issues.append(Issue(
                 r["_file"], r["_line"], "cumulative",
@@ -253,11 +322,9 @@ def check_cumulative(flagged: pl.DataFrame, cumulative: pl.DataFrame, disc: Disc
                 r["cumulative"],
             ))
             continue
-        rows.append({
-            "table": "defector_cumulative", "key": key, "conflict_type": "cumulative_mismatch",
-            "values": f"{r['cumulative']};{value}", "source_ids": f"{r['source_id']};(preferred series)",
-            "chosen": str(value), "chosen_source_id": None, "rule": why,
-        })
+        rows += conflict_rows("defector_cumulative", key, "cumulative_mismatch",
+                              [(r["cumulative"], r["source_id"], "reported running total"), (value, None, "running total of the preferred series")],
+                              1, decided, why)
     ordered = cumulative.sort("as_of", "sex", "source_id").drop("_file", "_line")
     out = ordered.with_columns(pl.Series("computed", computed, dtype=pl.Int64)).with_columns(
         (pl.col("cumulative") - pl.col("computed")).alias("difference")
@@ -296,9 +363,7 @@ def check_subannual_sums(flagged: pl.DataFrame, annual: pl.DataFrame, disc: Disc
                     r["sum"],
                 ))
                 continue
-            rows.append({
-                "table": "defector_arrivals", "key": key, "conflict_type": "sum_mismatch",
-                "values": f"{whole};{r['sum']}", "source_ids": f"{match['source_id'][0]};(sum of preferred {freq})",
-                "chosen": str(whole), "chosen_source_id": match["source_id"][0], "rule": why,
-            })
+            rows += conflict_rows("defector_arrivals", key, "sum_mismatch",
+                                  [(whole, match["source_id"][0], "preferred annual figure"), (r["sum"], None, f"sum of the preferred {freq} figures")],
+                                  0, "documented in discrepancies.csv", why)
     return conflicts_frame(rows)

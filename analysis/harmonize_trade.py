@@ -24,17 +24,22 @@ import math
 import polars as pl
 
 from .errors import Issue, IssueLog
-from .harmonize import conflicts_frame, find_conflicts, source_rank
+from .harmonize import Step, choose, conflict_rows, conflicts_frame, find_conflicts, source_rank
 from .ingest.discrepancies import Discrepancies
 
 SERIES = ["reporter", "partner", "commodity", "currency", "agency"]
 PERIOD = ["freq", "period_start", "period_end"]
 FIGURE = [*SERIES, *PERIOD, "flow"]
 SUM_TOLERANCE = 0.005  # 0.5% of the annual value
-PRECEDENCE = (
-    "final or revised before provisional; the fullest set of flows (export, import, total); "
-    "official > news > research > secondary; latest publication first; then source_id"
+#: The trade tables' precedence rule, step by step (applied per series and period).
+RULE: tuple[Step, ...] = (
+    Step("_status", "final or revised before provisional"),
+    Step("_missing", "the fullest set of flows (export, import, total)"),
+    Step("_kind", "official > news > research > secondary"),
+    Step("_published", "latest publication first", descending=True),
+    Step("source_id", "source_id (tie-break)"),
 )
+PRECEDENCE = "; ".join(step.text for step in RULE)
 _STATUS_RANK = {"final": 0, "revised": 0, "provisional": 1}
 
 
@@ -53,18 +58,21 @@ def rounding_unit(value: float) -> float:
     return float(min(unit, 10 ** max(0, math.floor(math.log10(value)) - 1)))
 
 
-def choose_preferred(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
-    meta = source_rank(sources)
+def trade_ranks(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    """One row per (series, period, source) with the columns of ``RULE``, sorted by it."""
     per_source = (
         flows.group_by([*SERIES, *PERIOD, "source_id"])
         .agg(
             pl.col("status").replace_strict(_STATUS_RANK, return_dtype=pl.Int32).max().alias("_status"),
             (3 - pl.col("flow").n_unique()).alias("_missing"),
         )
-        .join(meta, on="source_id", how="left")
-        .sort([*SERIES, *PERIOD, "_status", "_missing", "_kind", "_published", "source_id"],
-              descending=[False] * (len(SERIES) + len(PERIOD) + 3) + [True, False])
+        .join(source_rank(sources), on="source_id", how="left")
     )
+    return choose(per_source, [*SERIES, *PERIOD], RULE)
+
+
+def choose_preferred(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    per_source = trade_ranks(flows, sources)
     chosen = (
         per_source.group_by([*SERIES, *PERIOD], maintain_order=True).first()
         .select([*SERIES, *PERIOD, "source_id"]).with_columns(pl.lit(True).alias("preferred"))
@@ -102,15 +110,15 @@ def check_flow_sums(flows: pl.DataFrame, disc: Discrepancies, log: IssueLog) -> 
                 r["total"],
             ))
             continue
-        rows.append({"table": "trade_flows", "key": key, "conflict_type": "sum_mismatch",
-                     "values": f"{r['total']:.0f};{r['exports'] + r['imports']:.0f}",
-                     "source_ids": f"{r['source_id']};{r['source_id']} (exports + imports)",
-                     "chosen": None, "chosen_source_id": None, "rule": why})
+        rows += conflict_rows("trade_flows", key, "sum_mismatch",
+                              [(round(r["total"]), r["source_id"], "reported total"),
+                               (round(r["exports"] + r["imports"]), r["source_id"], "exports + imports as reported")],
+                              None, "documented in discrepancies.csv", why)
     return conflicts_frame(rows)
 
 
-def trade_conflicts(flagged: pl.DataFrame) -> pl.DataFrame:
-    return find_conflicts(flagged, "trade_flows", FIGURE, "value")
+def trade_conflicts(flagged: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    return find_conflicts(flagged, "trade_flows", FIGURE, "value", trade_ranks(flagged, sources), [*SERIES, *PERIOD], RULE, "trade")
 
 
 def annual_table(flagged: pl.DataFrame) -> pl.DataFrame:
@@ -168,12 +176,13 @@ def monthly_table(flagged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     for r in both.sort(keys).iter_rows(named=True):
         tol = 0.5 * (rounding_unit(r["value"]) + 2 * rounding_unit(r["value_derived"] + 0.0))
         if abs(r["value"] - r["value_derived"]) > max(tol, SUM_TOLERANCE * abs(r["value"])):
-            rows.append({
-                "table": "trade_monthly", "key": ";".join(f"{k}={r[k]}" for k in keys), "conflict_type": "sum_mismatch",
-                "values": f"{r['value']:.0f};{r['value_derived']:.0f}", "source_ids": f"{r['source_id']};{r['source_id_derived']} (year-to-date difference)",
-                "chosen": f"{r['value']:.0f}", "chosen_source_id": r["source_id"],
-                "rule": "a month reported directly is kept over one derived from year-to-date figures; the difference exceeds the rounding tolerance",
-            })
+            rows += conflict_rows(
+                "trade_monthly", ";".join(f"{k}={r[k]}" for k in keys), "sum_mismatch",
+                [(round(r["value"]), r["source_id"], "reported month"),
+                 (round(r["value_derived"]), r["source_id_derived"].split(";")[0], "difference of year-to-date figures"
+                  + (f" (with {r['source_id_derived'].split(';')[1]})" if ";" in r["source_id_derived"] else ""))],
+                0, "a month reported directly before one derived from year-to-date figures",
+                "the difference exceeds the rounding tolerance")
     combined = pl.concat([reported, derived.join(reported.select(keys), on=keys, how="anti")])
     if combined.is_empty():  # no monthly or year-to-date figures at all
         return pl.DataFrame(schema=_MONTHLY_SCHEMA), conflicts_frame(rows)
@@ -206,12 +215,10 @@ def check_months_against_year(monthly: pl.DataFrame, annual: pl.DataFrame) -> pl
             if whole is None or r[f"{c}_nulls"]:
                 continue
             if abs(r[c] - whole) > SUM_TOLERANCE * whole:
-                rows.append({
-                    "table": "trade_monthly",
-                    "key": f"reporter={r['reporter']};partner={r['partner']};agency={r['agency']};year={r['year']};column={c}",
-                    "conflict_type": "sum_mismatch", "values": f"{whole:.0f};{r[c]:.0f}",
-                    "source_ids": f"{r['source_id']};(sum of 12 months)", "chosen": f"{whole:.0f}", "chosen_source_id": r["source_id"],
-                    "rule": f"twelve months differ from the annual figure by more than {SUM_TOLERANCE:.1%}; both are published as reported",
-                })
+                rows += conflict_rows(
+                    "trade_monthly", f"reporter={r['reporter']};partner={r['partner']};agency={r['agency']};year={r['year']};column={c}",
+                    "sum_mismatch", [(round(whole), r["source_id"], "annual figure"), (round(r[c]), None, "sum of the 12 monthly figures")],
+                    0, "listed, not decided: both are published as reported",
+                    f"twelve months differ from the annual figure by more than {SUM_TOLERANCE:.1%}")
     return conflicts_frame(rows)
 

@@ -373,17 +373,19 @@ class EventSources(pa.DataFrameModel):
 
 # --------------------------------------------------------------------------- conflicts
 class Conflicts(pa.DataFrameModel):
-    """Published: every figure that sources report differently, and every documented check miss."""
+    """Published: every figure that sources report differently, and every documented check miss: one row per value and source of each conflict."""
 
+    conflict_id: str = pa.Field(str_matches=r"^c[0-9a-f]{10}$", description="Identifier of the conflict (stable across builds); the rows of one conflict share it.")
     table: str = pa.Field(description="Published table the figure belongs to.")
-    key: str = pa.Field(description="The figure's key within that table, as name=value pairs separated by ';'.")
+    key: str = pa.Field(description="The figure's key within that table, as name=value pairs separated by ';' (the same text for every row of the conflict).")
     conflict_type: str = pa.Field(isin=CONFLICT_TYPES, description="sources_disagree, sum_mismatch (parts do not add up to the whole) or cumulative_mismatch.")
-    values: str = pa.Field(description="The differing values, separated by ';', in the order of source_ids.")
-    source_ids: str = pa.Field(description="Sources of the values, separated by ';'.")
-    chosen: Optional[str] = pa.Field(nullable=True, description="The value the published series uses.")
-    chosen_source_id: Optional[str] = pa.Field(nullable=True, description="Source of the chosen value.")
-    rule: str = pa.Field(description="The written rule that chose it, or the documented explanation of the miss.")
+    value: str = pa.Field(str_length={"min_value": 1}, description="One of the differing values, as a number in the table's unit.")
+    source_id: Optional[str] = pa.Field(nullable=True, description="Source of the value; empty for a value computed from the published series (see basis).")
+    basis: str = pa.Field(str_length={"min_value": 1}, description="What the value is: reported (a figure as printed), or how it was computed (male + female, sum of the preferred quarters, running total of the preferred series...).")
+    chosen: bool = pa.Field(description="True for the value the published series uses; every row false where nothing was chosen (a source's own split that does not add up).")
+    decided_by: str = pa.Field(str_length={"min_value": 1}, description="The step of that table's precedence rule that chose the value (for example 'defector rule, step 4: official > news > research > secondary'), or how a check miss was settled.")
+    note: Optional[str] = pa.Field(nullable=True, description="The documented explanation of a check miss, or the range the published revisions allow.")
 
     class Config(_Strict):
         name = "conflicts"
-        unique = ["table", "key", "conflict_type"]
+        unique = ["conflict_id", "value", "source_id", "basis"]

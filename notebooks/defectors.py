@@ -56,14 +56,16 @@ annual.tail(12)
 
 # %% [markdown]
 # ## Where sources disagree
-# Each figure reported differently by two or more sources is a row of `conflicts`:
-# all the values, their sources, the value chosen and the rule that chose it.
+# Each figure reported differently by two or more sources is a conflict in `conflicts`:
+# one row per value and source, the value the series uses marked `chosen`, and the step of
+# the precedence rule that decided (`decided_by`). `nkflows series defector_arrivals_annual
+# --year YEAR` prints the same from the command line.
 
 # %%
 conflicts = t["conflicts"]
-print(conflicts["conflict_type"].value_counts().to_string())
+print(conflicts.drop_duplicates("conflict_id")["conflict_type"].value_counts().to_string())
 conflicts.loc[(conflicts["table"] == "defector_arrivals") & conflicts["key"].str.contains(f"period_start={YEAR}-01-01")][
-    ["key", "values", "chosen", "chosen_source_id", "rule"]
+    ["key", "value", "source_id", "chosen", "decided_by"]
 ]
 
 # %% [markdown]

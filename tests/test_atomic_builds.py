@@ -149,6 +149,9 @@ def parse(path: Path) -> None:
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), path
     elif suffix == ".html":
         assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path
+    elif suffix == ".md":  # data/processed/README.md ends with the last table's last column row
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# ") and text.endswith("|\n"), path
     else:
         raise AssertionError(f"unexpected output {path}")
 

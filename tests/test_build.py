@@ -61,10 +61,12 @@ def test_every_disagreement_is_a_conflict(built):
     arr = built[0].tables["defector_arrivals"]
     conf = built[0].tables["conflicts"].filter((pl.col("conflict_type") == "sources_disagree") & (pl.col("table") == "defector_arrivals"))
     n_disagree = arr.group_by("freq", "period_start", "period_end", "sex").agg(pl.col("arrivals").n_unique().alias("n")).filter(pl.col("n") > 1).height
-    assert conf.height == n_disagree > 50
-    # 2009: the MOU's later table (2,914) beats its January 2012 table (2,927)
-    row = conf.filter(pl.col("key") == "freq=A;period_start=2009-01-01;period_end=2009-12-31;sex=all").row(0, named=True)
-    assert row["chosen"] == "2914" and "2927" in row["values"].split(";")
+    assert conf["conflict_id"].n_unique() == n_disagree > 50
+    assert (conf.group_by("conflict_id").agg(pl.col("chosen").sum())["chosen"] == 1).all()  # one chosen value per conflict
+    # 2009: the MOU's later table (2,914) beats its January 2012 table (2,927): both official, the later publication decided
+    rows = conf.filter(pl.col("key") == "freq=A;period_start=2009-01-01;period_end=2009-12-31;sex=all")
+    assert rows.filter(pl.col("chosen"))["value"].to_list() == ["2914"] and "2927" in rows["value"].to_list()
+    assert set(rows["decided_by"]) == {"defector rule, step 5: latest publication first"}
 
 
 def test_reported_running_totals_checked(built):

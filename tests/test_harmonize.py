@@ -59,14 +59,30 @@ def test_inconsistent_split_loses_and_is_an_error_unless_documented():
     doc = Discrepancies(pl.DataFrame({"conflict_type": ["sum_mismatch"], "key": [key], "expected": [10], "observed": [9], "explanation": ["misprint"]}))
     log = IssueLog()
     conf = harmonize.check_sex_sums(frame, doc, log)
-    assert not log and conf["rule"].to_list() == ["misprint"]
+    assert not log and conf["note"].to_list() == ["misprint", "misprint"]
+    assert conf["value"].to_list() == ["10", "9"] and conf["basis"].to_list() == ["reported total", "male + female as reported"]
+    assert not conf["chosen"].any() and conf["conflict_id"].n_unique() == 1
 
 
 def test_conflicts_list_every_value_and_the_choice():
     rows = [("gov", *Y, "A", "all", 1047, "final"), ("news-old", *Y, "A", "all", 1045, "final")]
-    conf = harmonize.find_conflicts(harmonize.choose_preferred(obs(rows), SOURCES), "defector_arrivals", harmonize.PERIOD + ["sex"], "arrivals")
-    row = conf.row(0, named=True)
-    assert (row["values"], row["source_ids"], row["chosen"], row["chosen_source_id"]) == ("1047;1045", "gov;news-old", "1047", "gov")
+    conf = harmonize.defector_conflicts(harmonize.choose_preferred(obs(rows), SOURCES), SOURCES)
+    assert conf.select("value", "source_id", "basis", "chosen").rows() == [("1047", "gov", "reported", True), ("1045", "news-old", "reported", False)]
+    assert conf["conflict_id"].n_unique() == 1 and conf["key"][0] == "freq=A;period_start=2019-01-01;period_end=2019-12-31;sex=all"
+    # official beats news: the kind of source decided (step 4), not the date
+    assert set(conf["decided_by"]) == {"defector rule, step 4: official > news > research > secondary"}
+
+
+def test_the_deciding_step_is_the_first_that_separates_the_chosen_value_from_another():
+    # both news, both final: the later publication wins (step 5); a third source repeating the chosen value does not matter
+    rows = [("news-old", *Y, "A", "all", 1045, "final"), ("news-new", *Y, "A", "all", 1047, "final"), ("blog", *Y, "A", "all", 1047, "final")]
+    conf = harmonize.defector_conflicts(harmonize.choose_preferred(obs(rows), SOURCES), SOURCES)
+    assert conf.filter(pl.col("chosen"))["source_id"].to_list() == ["news-new"]
+    assert set(conf["decided_by"]) == {"defector rule, step 5: latest publication first"}
+    # a provisional official figure loses to a final news figure: step 1
+    rows = [("gov", *Y, "A", "all", 1047, "provisional"), ("news-old", *Y, "A", "all", 1045, "final")]
+    conf = harmonize.defector_conflicts(harmonize.choose_preferred(obs(rows), SOURCES), SOURCES)
+    assert set(conf["decided_by"]) == {"defector rule, step 1: final or revised before provisional"}
 
 
 def test_quarters_must_sum_to_the_year():
@@ -89,6 +105,8 @@ def test_running_total_within_revision_range():
                         "_file": ["c.csv"] * 2, "_line": [2, 3]}, schema_overrides={"note": pl.String})
     log = IssueLog()
     out, conf = harmonize.check_cumulative(flagged, cum, Discrepancies(pl.DataFrame()), log)
-    assert conf.height == 1 and conf["conflict_type"].item() == "cumulative_mismatch"
+    assert conf["conflict_id"].n_unique() == 1 and set(conf["conflict_type"]) == {"cumulative_mismatch"}
+    assert conf.select("value", "source_id", "chosen").rows() == [("602", "news-old", False), ("600", None, True)]
+    assert set(conf["decided_by"]) == {"within the published revisions"} and conf["note"][0].endswith("(600-603)")
     assert len(log.issues) == 1 and log.issues[0].line == 3
     assert out["computed"].to_list() == [600, 600]

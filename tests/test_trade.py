@@ -72,7 +72,8 @@ def test_months_derived_from_year_to_date_figures():
     monthly, conflicts = harmonize_trade.monthly_table(flagged)
     march = monthly.filter(pl.col("month") == 3).row(0, named=True)
     assert march["total_usd"] == 63_000_000 and march["basis"] == "reported"  # reported beats derived
-    assert conflicts.height == 1 and conflicts["values"].item() == "63000000;63740000"
+    assert conflicts["value"].to_list() == ["63000000", "63740000"] and conflicts["chosen"].to_list() == [True, False]
+    assert conflicts["source_id"].to_list() == ["b", "a"] and conflicts["conflict_id"].n_unique() == 1
     rows[2] = ("b", dt.date(2022, 3, 1), dt.date(2022, 3, 31), "M", "total", 63_740_000)
     monthly, conflicts = harmonize_trade.monthly_table(harmonize_trade.choose_preferred(_flows(rows), SOURCES))
     assert conflicts.height == 0

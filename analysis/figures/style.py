@@ -159,7 +159,7 @@ def _range(ax, axis: str) -> str:
     from matplotlib.container import BarContainer
 
     lo, hi = (ax.dataLim.intervalx if axis == "x" else ax.dataLim.intervaly)
-    label = (ax.get_xlabel() if axis == "x" else ax.get_ylabel()).lower()
+    label = (xlabel(ax) if axis == "x" else ax.get_ylabel()).lower()  # a panel without its own x label shares its neighbour's
     if axis == "x" and any(t in label for t in ("year", "month", "quarter")):
         bars = [p for c in ax.containers if isinstance(c, BarContainer) for p in c.patches]
         half = bars[0].get_width() / 2 if bars else 0.0
@@ -188,7 +188,8 @@ def describe(fig) -> dict:
         }
         panels.append(p)
         log = lambda a: ", log scale" if p[a]["scale"] == "log" and "log" not in p[a]["label"] else ""  # noqa: E731
-        text = (f"{'Panel %d, %s: ' % (i, p['title']) if multi else ''}{p['kind']}. "
+        panel = (f"Panel {i}, {p['title']}: " if p["title"] else f"Panel {i}: ") if multi else ""
+        text = (f"{panel}{p['kind']}. "
                 f"Vertical axis: {p['y']['label']}{log('y')}, data from {p['y']['range']}. "
                 f"Horizontal axis: {p['x']['label']}{log('x')}, {p['x']['range']}.")
         if p["series"]:

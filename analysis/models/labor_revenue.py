@@ -129,7 +129,7 @@ def simulate(ranges: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def compare(world: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
     """Every published worldwide estimate beside the model's covered total for the same year."""
     e = estimates.loc[estimates["host"] == "WLD"].copy()
-    e["year"] = pd.to_datetime(e["period_end"]).dt.year
+    e["year"] = pd.to_datetime(e["period_end"]).dt.year.astype("Int64")  # a year, not 2006.0, where some estimates have no date
     out = e.merge(world[["year", "median_usd", "p05_usd", "p95_usd", "hosts_covered"]], on="year", how="left")
     def reason(r) -> str:
         why = []

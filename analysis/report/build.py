@@ -144,9 +144,25 @@ def figure_registry(figs: dict[str, dict]) -> bytes:
     return (json.dumps(registry, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def conflict_summary(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """One row per conflict for the appendix: its values and sources in order, the chosen value and the deciding step."""
+    rows = []
+    for cid, g in conflicts.groupby("conflict_id", sort=False):
+        first = g.iloc[0]
+        chosen = g.loc[g["chosen"], "value"]
+        rows.append({
+            "table": first["table"], "key": first["key"], "conflict_type": first["conflict_type"],
+            "values": ";".join(g["value"]),
+            "source_ids": ";".join((s if b == "reported" else f"{s} ({b})") if isinstance(s, str) else f"({b})"
+                                   for s, b in zip(g["source_id"], g["basis"])),
+            "chosen": chosen.iloc[0] if len(chosen) else None, "decided_by": first["decided_by"],
+        })
+    return pd.DataFrame(rows, columns=["table", "key", "conflict_type", "values", "source_ids", "chosen", "decided_by"])
+
+
 def _number(value, fmt: str = "{:,.0f}") -> str:
     """A number for the report's tables; empty for a missing value."""
-    return "" if value is None or value != value else fmt.format(value)
+    return "" if value is None or pd.isna(value) else fmt.format(value)
 
 
 def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], figs: dict[str, dict],
@@ -173,7 +189,7 @@ def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], fi
         "granger_table": results["relationships_granger"],
         "annual": annual,
         "sources": sources,
-        "conflicts": tables["conflicts"],
+        "conflicts": conflict_summary(tables["conflicts"]),
         "gaps": gaps(tables),
     }
     return env.get_template("report.html").render(**context)

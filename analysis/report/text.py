@@ -92,7 +92,7 @@ def provenance_summary(tables: dict[str, pd.DataFrame]) -> str:
     return (
         f"The defector series rests on {n(len(arr))} published figures from {n(used)} sources "
         f"({n((src['kind'] == 'official').sum())} official documents in the whole registry of {n(len(src))}); "
-        f"{n((conf['conflict_type'] == 'sources_disagree').sum())} figures are reported differently by different sources, "
+        f"{n(conf.loc[conf['conflict_type'] == 'sources_disagree', 'conflict_id'].nunique())} figures are reported differently by different sources, "
         f"and every one of them is listed below with the value chosen and the rule that chose it."
     )
 
