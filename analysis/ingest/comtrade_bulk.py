@@ -1,38 +1,38 @@
 """UN Comtrade bulk files of any size -> the North Korea rows, in bounded memory.
 
 - :func:`scan_bulk`: a polars lazy frame of the rows of bulk files (tab-separated
-  ``.txt`` or comma-separated ``.csv``, plain or ``.gz``, header = the 47 final-data
-  columns) whose reporterCode or partnerCode is 408, every cell as text.
+  ``.txt`` or comma-separated ``.csv``, plain or ``.gz``) whose reporterCode or
+  partnerCode is 408, every cell as text, in the 47 columns of the API layout (columns a
+  bulk file does not carry are null).
 - :func:`ingest_bulk` (``nkflows ingest-bulk``): the same rows written to Parquet, with
   ``_file`` and ``_line``, streaming. :func:`analysis.ingest.comtrade.read_bulk_extract`
   then applies the strict record rules to them.
 
+Headers are read by column name (:func:`_check_header`): the 34-column layout of the
+files the bulk endpoint serves and the 47-column API layout are both accepted, in any
+column order; every missing, repeated or unknown column is named. CRLF line ends are
+accepted; a line longer than :data:`MAX_LINE` stops the read with an error, so memory
+stays bounded whatever the file holds.
+
+How the rows are found
+----------------------
+A bulk file holds millions of records of which well under 1% concern North Korea, so a
+tab-separated file is not parsed record by record: :func:`analysis.ingest.linescan.candidate_lines`
+inflates it chunk by chunk, keeps the lines whose reporterCode or partnerCode cell
+contains ``408`` and checks every line's field count; only those lines are parsed
+(polars) and filtered by :func:`_is_dprk`, the rule :func:`scan_bulk` applies. Timings
+and memory, against inflating alone, pandas and DuckDB, come from ``make bench`` and are
+kept in ``docs/performance.md``, not here.
+
+Notes on polars kept from earlier measurements: ``scan_csv`` reads ``.gz`` lazily when
+given a path; passing an open ``gzip.GzipFile`` makes polars read it all, so paths are
+passed, never file objects. A filter that keeps few rows leaves each kept string a
+*view* into the chunk it came from, so the sink's buffered rows pinned whole chunks and
+memory grew with the file; :func:`scan_bulk` copies the kept strings (``concat_str``
+with ``""``) to keep it flat.
+
 This module imports polars (and pyarrow when writing) but not pandera or pandas, so the
 command starts quickly.
-
-How the rows are found, measured
---------------------------------
-A bulk file holds millions of records of which well under 1% concern North Korea, so
-:func:`ingest_bulk` does not parse every record of a tab-separated file:
-:func:`analysis.ingest.linescan.candidate_lines` inflates it chunk by chunk, keeps the
-lines whose reporterCode or partnerCode cell contains ``408`` and checks every line's
-field count; only those lines are parsed (polars) and filtered by :func:`_is_dprk`, the
-rule :func:`scan_bulk` applies. Measured with ``make bench`` (synthetic files of the real
-layout, 2 shared cores, polars 2.1.0), the same files and the same machine, run in turns:
-
-- this path: 1.5-1.7 s for 1 million rows (75 MB gzip), 10.7-11.7 s for 10 million,
-  peak memory 164 MB and 173 MB;
-- the earlier path, ``scan_bulk(...).sink_parquet(...)`` for every file: 2.9-3.3 s and
-  20-21 s, peak memory 320 MB and 415 MB (it grew with the file). Polars spreads that
-  work over both cores, so on an idle machine it closes part of the gap (12.9 s once for
-  10 million rows); this path uses one core, most of it inflating gzip.
-
-Notes on polars 2.1.0 kept from earlier measurements: ``scan_csv`` reads ``.gz`` lazily
-when given a path; passing an open ``gzip.GzipFile`` makes polars read it all (1.9 GB
-peak for 4 million rows), so paths are passed, never file objects. A filter that keeps few
-rows leaves each kept string a *view* into the chunk it came from, so the sink's buffered
-rows pinned whole chunks and memory grew with the file; :func:`scan_bulk` copies the kept
-strings (``concat_str`` with ``""``) to keep it flat.
 """
 
 from __future__ import annotations
@@ -50,7 +50,12 @@ import polars as pl
 
 from ..errors import DataError, Issue
 from ..paths import display
-from .comtrade_layout import DPRK, FINAL_COLUMNS
+from .comtrade_layout import DPRK, FINAL_COLUMNS, KNOWN, OPTIONAL, REQUIRED, canonical
+
+#: The longest line (header or row) a bulk file may have. Real rows are about 150 bytes
+#: (bulk layout) or 350 bytes (API layout); a longer line means a damaged file, and
+#: reading it whole would take unbounded memory.
+MAX_LINE = 1 << 20
 
 
 def _separator(path: Path) -> str:
@@ -63,15 +68,18 @@ def _separator(path: Path) -> str:
 
 
 def _read_header(path: Path, sep: str) -> list[str]:
+    """The header's names as written (quotes and spaces stripped, CR/LF removed)."""
     name = display(path)
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:
-            first = fh.readline()
+            first = fh.readline(MAX_LINE + 1)
     except FileNotFoundError:
         raise DataError([Issue(name, None, None, "file does not exist")]) from None
     except (OSError, EOFError) as exc:
         raise DataError([Issue(name, 1, None, f"cannot read the header ({exc}); is the gzip file truncated or not gzip?")]) from None
+    if len(first) > MAX_LINE:
+        raise DataError([Issue(name, 1, None, f"header line is longer than {MAX_LINE:,} bytes: not a UN Comtrade bulk file (its header is under 1,000 bytes)")])
     if not first.strip():
         raise DataError([Issue(name, None, None, "file is empty: a bulk file needs a header and rows")])
     try:
@@ -81,24 +89,37 @@ def _read_header(path: Path, sep: str) -> list[str]:
     return [h.strip().strip('"') for h in header]
 
 
-_KNOWN_COLUMNS = frozenset(FINAL_COLUMNS)
+def _check_header(path: Path, header: list[str]) -> list[str]:
+    """Check a header by column name; return the names in the API's spelling.
 
-
-def _check_header(path: Path, header: list[str]) -> None:
+    Accepted: the 34-column bulk layout, the 47-column API layout, or any order of their
+    columns, as long as every required column (:data:`~analysis.ingest.comtrade_layout.REQUIRED`)
+    is there once. Every problem is named: a column that appears twice (``CIFValue``
+    and ``cifvalue`` are the same column), an unknown column, a missing required one.
+    """
     name = display(path)
     issues = []
-    seen: set[str] = set()
-    for h in header:
+    names = [canonical(h) for h in header]
+    seen: dict[str, int] = {}
+    for pos, (written, h) in enumerate(zip(header, names), 1):
         if h in seen:
-            issues.append(Issue(name, 1, h, "column appears twice in the header"))
-        seen.add(h)
-        if h not in _KNOWN_COLUMNS:
-            issues.append(Issue(name, 1, h or "(blank)", "unknown column: a final-data bulk file has exactly the 47 final-data columns"))
-    for c in FINAL_COLUMNS:
-        if c not in header:
+            issues.append(Issue(name, 1, written or "(blank)", f"column appears twice in the header (columns {seen[h]} and {pos})"))
+            continue
+        seen[h] = pos
+        if h not in KNOWN:
+            issues.append(Issue(name, 1, written or "(blank)", f"unknown column {pos}: a final-data file has the {len(REQUIRED)} required columns "
+                                f"and may have {', '.join(OPTIONAL)}"))
+    for c in REQUIRED:
+        if c not in seen:
             issues.append(Issue(name, 1, c, "required column is missing from the header"))
     if issues:
         raise DataError(issues)
+    return names
+
+
+def _to_final(present: list[str]) -> list[pl.Expr]:
+    """Select the 47 API columns (absent descriptive ones as null text) from a frame named in API spelling."""
+    return [pl.col(c) if c in present else pl.lit(None, dtype=pl.String).alias(c) for c in FINAL_COLUMNS]
 
 
 def _is_dprk(col: str) -> pl.Expr:
@@ -118,11 +139,11 @@ def scan_bulk(paths: Iterable[Path | str], on_batch: Callable[[int], None] | Non
     for p in paths:
         path = Path(p)
         sep = _separator(path)
-        _check_header(path, _read_header(path, sep))
+        header = _check_header(path, _read_header(path, sep))
         lf = pl.scan_csv(
             path, separator=sep, has_header=True, infer_schema=False,
             quote_char=None if sep == "\t" else '"', row_index_name="_row",
-            missing_columns="raise", raise_if_empty=True,
+            missing_columns="raise", raise_if_empty=True, new_columns=header,
         )
         schema = lf.collect_schema()
         if on_batch is not None:
@@ -136,9 +157,9 @@ def scan_bulk(paths: Iterable[Path | str], on_batch: Callable[[int], None] | Non
         lf = (
             lf.filter(_is_dprk("reporterCode") | _is_dprk("partnerCode"))
             # copy the kept strings out of the chunk buffers they point into (see module docstring)
-            .with_columns([pl.concat_str([pl.col(c), pl.lit("")]).alias(c) for c in FINAL_COLUMNS])
+            .with_columns([pl.concat_str([pl.col(c).str.strip_suffix("\r"), pl.lit("")]).alias(c) for c in header])
             .select(
-                *[pl.col(c) for c in FINAL_COLUMNS],
+                *_to_final(header),
                 pl.lit(display(path), dtype=pl.String).alias("_file"),
                 (pl.col("_row").cast(pl.Int64) + 2).alias("_line"),
             )
@@ -244,7 +265,7 @@ def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) 
         nonlocal n_text
         if not texts:
             return
-        text = b"".join(texts)
+        text = b"".join(texts).replace(b"\r\n", b"\n")  # CRLF files: the last cell must not keep the CR
         try:
             rows = pl.read_csv(text, has_header=False, new_columns=header, separator="\t",
                                quote_char=None, infer_schema=False)
@@ -253,14 +274,14 @@ def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) 
         out.add(
             rows.with_columns(pl.Series("_line", lines, dtype=pl.Int64))
             .filter(keep)
-            .select(*FINAL_COLUMNS, pl.lit(name, dtype=pl.String).alias("_file"), "_line")
+            .select(*_to_final(header), pl.lit(name, dtype=pl.String).alias("_file"), "_line")
         )
         texts.clear()
         lines.clear()
         n_text = 0
 
     codes = (header.index("reporterCode"), header.index("partnerCode"))
-    for found in candidate_lines(path, str(DPRK).encode(), len(header), codes):
+    for found in candidate_lines(path, str(DPRK).encode(), len(header), codes, max_line=MAX_LINE):
         prog.at(found.lines_scanned - 1, found.bytes_read)
         if found.lines:
             texts.append(found.text)
@@ -310,9 +331,7 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     out_path = Path(out_path)
     headers = []
     for p in paths:  # fail on any header before writing anything
-        header = _read_header(p, _separator(p))
-        _check_header(p, header)
-        headers.append(header)
+        headers.append(_check_header(p, _read_header(p, _separator(p))))
     total = sum(p.stat().st_size for p in paths)
     prog = _Progress(progress, total)
     out_path.parent.mkdir(parents=True, exist_ok=True)

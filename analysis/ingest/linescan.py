@@ -102,12 +102,18 @@ def _ragged(name: str, block: bytes, first_line: int, tabs: int) -> list[Issue]:
     return issues
 
 
-def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None) -> Iterator[Candidates]:
+def _too_long(name: str, line: int, max_line: int) -> DataError:
+    return DataError([Issue(name, line, None, f"line is longer than {max_line:,} bytes (damaged file, or not a line-based text file); reading stopped here so memory stays bounded")])
+
+
+def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None,
+                    max_line: int = 1 << 20) -> Iterator[Candidates]:
     """The lines after the header that contain ``token``, chunk by chunk, from a tab-separated file.
 
     With ``columns`` (0-based field positions), only lines where one of those fields
     contains ``token``. ``fields`` is the header's number of fields; a line with another
-    number of fields raises :class:`DataError` naming the line. Yields one
+    number of fields, or longer than ``max_line`` bytes, raises :class:`DataError` naming
+    the line (so a file without line breaks fails after ``max_line`` bytes). Yields one
     :class:`Candidates` per chunk (possibly with no lines, so that a caller can show
     progress).
     """
@@ -122,27 +128,33 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
         nl = data.find(b"\n")
         if nl == -1:
             carry += data
+            if len(carry) > max_line:
+                raise _too_long(name, line_no + 1, max_line)
             continue
         head = carry + data[: nl + 1]  # the line that straddles the chunks, now whole
+        if len(head) > max_line:
+            raise _too_long(name, line_no + 1, max_line)
         if not header_done:  # the header: checked by the caller, never a candidate
             line_no += 1
             header_done = True
         else:
-            found = _pick(name, head, 0, len(head), line_no + 1, token, tabs, columns, bytes_read)
+            found = _pick(name, head, 0, len(head), line_no + 1, token, tabs, columns, bytes_read, max_line)
             line_no = found.lines_scanned
             if found.lines:
                 yield found
         end = data.rfind(b"\n") + 1
         carry = data[end:]
-        found = _pick(name, data, nl + 1, end, line_no + 1, token, tabs, columns, bytes_read)
+        if len(carry) > max_line:
+            raise _too_long(name, line_no + 1, max_line)
+        found = _pick(name, data, nl + 1, end, line_no + 1, token, tabs, columns, bytes_read, max_line)
         line_no = found.lines_scanned
         yield found
     if carry and header_done:  # a last line without a newline
-        yield _pick(name, carry + b"\n", 0, len(carry) + 1, line_no + 1, token, tabs, columns, bytes_read)
+        yield _pick(name, carry + b"\n", 0, len(carry) + 1, line_no + 1, token, tabs, columns, bytes_read, max_line)
 
 
 def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes, tabs: int,
-          columns: tuple[int, ...] | None, bytes_read: int) -> Candidates:
+          columns: tuple[int, ...] | None, bytes_read: int, max_line: int = 1 << 20) -> Candidates:
     """Check the whole lines ``buf[start:end]`` (the first is line ``first``) and pick those holding ``token``.
 
     Newlines and tabs are counted with numpy (three times faster than ``bytes.count``);
@@ -152,6 +164,9 @@ def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes,
         return Candidates(b"", [], first - 1, bytes_read)
     text = np.frombuffer(buf, np.uint8, end - start, start)
     newlines = np.flatnonzero(text == _NL) + start  # positions in buf; the last is end - 1
+    lengths = np.diff(newlines, prepend=start - 1)  # bytes of each line, newline included
+    if len(lengths) and int(lengths.max()) > max_line:
+        raise _too_long(name, first + int(np.argmax(lengths > max_line)), max_line)
     if np.count_nonzero(text == _TAB) != tabs * len(newlines):  # a ragged row, or a blank line (allowed)
         issues = _ragged(name, buf[start:end], first, tabs)
         if issues:
