@@ -1,10 +1,22 @@
 """Trade: from published figures to the preferred annual and monthly series.
 
 Series never mix agencies or currencies: China's customs (GACC), KOTRA's estimates, KITA's
-compilations and the rest each form their own series, in the currency the source used.
-For each period of a series the figures of one source are taken, chosen by the rule
-``PRECEDENCE`` (as for defectors: final before provisional; the fullest set of flows;
-official > news > research > secondary; the latest publication; the source id).
+compilations, UN Comtrade and the rest each form their own series, in the currency the
+source used. The agency of a figure is whoever compiled it (:data:`AGENCY_RULE`).
+
+For each period of a series the figures of one source are taken, chosen by the trade
+precedence rule (:data:`PRECEDENCE_STEPS`, in this order):
+
+1. a final or revised figure before a provisional one;
+2. the fullest set of flows (export, import and total before part of them);
+3. a page published at the time about that period (by the end of the following year)
+   before a later retrospective, which often rounds or revises the figure;
+4. official statistics > news reports citing them > research > secondary compilations;
+5. the latest publication first (the latest revision);
+6. the source id, so the choice is deterministic.
+
+Every trade figure that sources report differently becomes a ``conflicts`` row citing
+this rule and the step that decided it (:func:`trade_conflicts`).
 
 Checks:
 
@@ -26,14 +38,30 @@ import polars as pl
 from .errors import Issue, IssueLog
 from .harmonize import conflicts_frame, find_conflicts, source_rank
 from .ingest.discrepancies import Discrepancies
+from .schemas import LABOUR_LINKED_HS
 
 SERIES = ["reporter", "partner", "commodity", "currency", "agency"]
 PERIOD = ["freq", "period_start", "period_end"]
 FIGURE = [*SERIES, *PERIOD, "flow"]
 SUM_TOLERANCE = 0.005  # 0.5% of the annual value
-PRECEDENCE = (
-    "final or revised before provisional; the fullest set of flows (export, import, total); "
-    "official > news > research > secondary; latest publication first; then source_id"
+#: The trade precedence rule, step by step: (rank column, words).
+PRECEDENCE_STEPS: tuple[tuple[str, str], ...] = (
+    ("_status", "final or revised before provisional"),
+    ("_missing", "the fullest set of flows (export, import, total)"),
+    ("_retro", "a page published at the time about that period (by the end of the following year) before a later retrospective"),
+    ("_kind", "official > news > research > secondary"),
+    ("_published", "latest publication first"),
+    ("source_id", "then source_id"),
+)
+PRECEDENCE = "; ".join(words for _, words in PRECEDENCE_STEPS)
+
+#: Who a figure is labelled with: whoever compiled it, not whose raw data it rests on.
+AGENCY_RULE = (
+    "GACC: a figure China's customs released (its releases, its spokesman, or a report quoting the customs figure directly); "
+    "KITA: a figure the Korea International Trade Association compiled from China's customs data; "
+    "KOTRA: a figure KOTRA compiled (its analysis of China's customs data, reporter CHN, or its estimate of North Korea's trade, reporter PRK); "
+    "COMTRADE: a figure China reported to UN Comtrade, read from Comtrade or a report quoting it; "
+    "MOFCOM: a figure of China's commerce ministry"
 )
 _STATUS_RANK = {"final": 0, "revised": 0, "provisional": 1}
 
@@ -53,23 +81,45 @@ def rounding_unit(value: float) -> float:
     return float(min(unit, 10 ** max(0, math.floor(math.log10(value)) - 1)))
 
 
-def choose_preferred(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+_RANKS = [c for c, _ in PRECEDENCE_STEPS if c != "source_id"]
+
+
+def source_ranks(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    """Per series, period and source: the rank columns of :data:`PRECEDENCE_STEPS` (lower is better, but latest ``_published`` first)."""
     meta = source_rank(sources)
-    per_source = (
+    return (
         flows.group_by([*SERIES, *PERIOD, "source_id"])
         .agg(
             pl.col("status").replace_strict(_STATUS_RANK, return_dtype=pl.Int32).max().alias("_status"),
-            (3 - pl.col("flow").n_unique()).alias("_missing"),
+            (3 - pl.col("flow").n_unique()).cast(pl.Int32).alias("_missing"),
         )
         .join(meta, on="source_id", how="left")
-        .sort([*SERIES, *PERIOD, "_status", "_missing", "_kind", "_published", "source_id"],
-              descending=[False] * (len(SERIES) + len(PERIOD) + 3) + [True, False])
+        .with_columns(
+            # published by the end of the year after the period: 0; later, or undated: 1
+            pl.when(pl.col("_published").str.slice(0, 4).cast(pl.Int32, strict=False) <= pl.col("period_end").dt.year() + 1)
+            .then(0).otherwise(1).cast(pl.Int32).alias("_retro"),
+        )
     )
+
+
+def choose_preferred(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
+    """Flag the figures of the source :data:`PRECEDENCE_STEPS` chooses for each series and period (``preferred``).
+
+    The rank columns (``_status``, ``_missing``, ``_retro``, ``_kind``, ``_published``)
+    stay on the rows so that :func:`trade_conflicts` can name the deciding step; they are
+    not published.
+    """
+    ranks = source_ranks(flows, sources)
+    ordered = ranks.sort([*SERIES, *PERIOD, *_RANKS, "source_id"],
+                         descending=[False] * (len(SERIES) + len(PERIOD)) + [c == "_published" for c in _RANKS] + [False])
     chosen = (
-        per_source.group_by([*SERIES, *PERIOD], maintain_order=True).first()
+        ordered.group_by([*SERIES, *PERIOD], maintain_order=True).first()
         .select([*SERIES, *PERIOD, "source_id"]).with_columns(pl.lit(True).alias("preferred"))
     )
-    return flows.join(chosen, on=[*SERIES, *PERIOD, "source_id"], how="left").with_columns(pl.col("preferred").fill_null(False))
+    return (
+        flows.join(chosen, on=[*SERIES, *PERIOD, "source_id"], how="left").with_columns(pl.col("preferred").fill_null(False))
+        .join(ranks.select([*SERIES, *PERIOD, "source_id", *_RANKS]), on=[*SERIES, *PERIOD, "source_id"], how="left")
+    )
 
 
 def wide(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -109,8 +159,73 @@ def check_flow_sums(flows: pl.DataFrame, disc: Discrepancies, log: IssueLog) -> 
     return conflicts_frame(rows)
 
 
+def deciding_step(chosen: dict, other: dict) -> str:
+    """The first step of :data:`PRECEDENCE_STEPS` at which ``chosen`` (a row's ranks) beats ``other``."""
+    for n, (col, words) in enumerate(PRECEDENCE_STEPS, 1):
+        a, b = chosen.get(col), other.get(col)
+        if a == b:
+            continue
+        return f"step {n}: {words}"
+    return f"step {len(PRECEDENCE_STEPS)}: then source_id"
+
+
+def _best(rows: list[dict]) -> dict:
+    """The row the precedence rule ranks first (the same order as :func:`choose_preferred`)."""
+    rows = sorted(rows, key=lambda r: r["source_id"])
+    rows = sorted(rows, key=lambda r: r["_published"] or "", reverse=True)  # latest first (stable)
+    return sorted(rows, key=lambda r: tuple(r[c] for c in ("_status", "_missing", "_retro", "_kind")))[0]
+
+
 def trade_conflicts(flagged: pl.DataFrame) -> pl.DataFrame:
-    return find_conflicts(flagged, "trade_flows", FIGURE, "value")
+    """Figures sources report differently, each citing the trade rule and the step that decided it.
+
+    The deciding step compares the chosen source with the best-ranked source that gave
+    another value (the runner-up that lost on the figure in question).
+    """
+    found = find_conflicts(flagged, "trade_flows", FIGURE, "value")
+    if found.is_empty():
+        return found
+    ranks = {r["source_id"] + "|" + ";".join(str(r[c]) for c in FIGURE): r
+             for r in flagged.select("source_id", *FIGURE, *_RANKS, "value").iter_rows(named=True)}
+    rules = []
+    for r in found.iter_rows(named=True):
+        figure = r["key"].split(";")
+        key_vals = ";".join(kv.split("=", 1)[1] for kv in figure)
+        chosen_sid = r["chosen_source_id"]
+        step = "no source chosen for this figure's series and period"
+        if chosen_sid is not None:
+            chosen = ranks[chosen_sid + "|" + key_vals]
+            others = [ranks[sid + "|" + key_vals] for sid in r["source_ids"].split(";") if sid != chosen_sid]
+            others = [o for o in others if o["value"] != chosen["value"]]
+            if others:
+                best = _best(others)
+                step = deciding_step(chosen, best)
+        rules.append(f"trade rule ({PRECEDENCE}); decided by {step}")
+    return found.with_columns(pl.Series("rule", rules, dtype=pl.String))
+
+
+def products_table(flagged: pl.DataFrame) -> pl.DataFrame:
+    """``trade_products``: the preferred annual US-dollar figures of the labour-linked HS lines.
+
+    One row per year, reporter, partner, flow, HS line and agency, from the source the
+    precedence rule chose for that series and year. Monthly and year-to-date figures are
+    not annual totals and are left out; a year no source reports has no row.
+    """
+    pref = flagged.filter(
+        pl.col("preferred") & (pl.col("freq") == "A") & (pl.col("currency") == "USD")
+        & pl.col("commodity").is_in(list(LABOUR_LINKED_HS))
+    )
+    return (
+        pref.select(
+            pl.col("period_start").dt.year().cast(pl.Int64).alias("year"),
+            "reporter", "partner", "flow",
+            pl.col("commodity").alias("hs_code"),
+            pl.col("commodity").replace_strict(LABOUR_LINKED_HS, return_dtype=pl.String).alias("description"),
+            pl.col("value").alias("value_usd"),
+            "agency", "source_id",
+        )
+        .sort("hs_code", "reporter", "partner", "flow", "agency", "year")
+    )
 
 
 def annual_table(flagged: pl.DataFrame) -> pl.DataFrame:

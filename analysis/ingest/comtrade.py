@@ -427,7 +427,7 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def records_to_flows(records: pl.DataFrame, source_id: str) -> pl.DataFrame:
+def records_to_flows(records: pl.DataFrame, source_id: str, keep_origin: bool = False) -> pl.DataFrame:
     """Map checked Comtrade records to ``trade_flows`` observations (:class:`TradeFlowObservations`).
 
     - Kept: records between the areas trade_flows covers (:data:`COUNTRIES`: China,
@@ -445,6 +445,9 @@ def records_to_flows(records: pl.DataFrame, source_id: str) -> pl.DataFrame:
     - value = primaryValue (US dollars), currency USD, agency COMTRADE, status final;
       reported_as = primaryValue as written in the record; note = flow description and
       classification, e.g. ``UN Comtrade Import (M), H3``.
+
+    With ``keep_origin``, each row also keeps ``_file`` and ``_line`` (the record's file
+    and line), as the build's other trade rows do.
 
     Raises :class:`DataError` (naming the record's file and line) for a non-HS commodity
     code or a result that breaks :class:`TradeFlowObservations`.
@@ -503,4 +506,9 @@ def records_to_flows(records: pl.DataFrame, source_id: str) -> pl.DataFrame:
             name, line = origin[idx] if idx is not None and idx < len(origin) else ("(records)", None)
             log.add(name, line, case.get("column"), f"trade_flows row breaks rule {case.get('check')}", case.get("failure_case"))
         log.raise_if_any()
+    if keep_origin:
+        frame = frame.with_columns(
+            pl.Series("_file", [o[0] for o in origin], dtype=pl.String),
+            pl.Series("_line", [o[1] for o in origin], dtype=pl.Int64),
+        )
     return frame
