@@ -206,3 +206,30 @@ def test_bulk_and_api_snapshots_in_the_comtrade_folder_are_built(raw_copy, tmp_p
     side.write_text(json.dumps(meta), encoding="utf-8")
     code, err = run_build(raw_copy, tmp_path / "out", capsys)
     assert code == 1 and f"comtrade/{BULK_GZ.name}" in err and "source_id" in err
+
+
+def test_agency_labels_follow_who_compiled_the_figure(built):
+    """harmonize_trade.AGENCY_RULE: the agency is whoever compiled the figure, as the row's note says."""
+    f = built[0].tables["trade_flows"].filter(pl.col("note").is_not_null())
+    kotra_analysis = f.filter(pl.col("note").str.contains("KOTRA Beijing (analysis|compilation)"))  # a figure KOTRA only quoted stays GACC
+    assert kotra_analysis.height == 6 and set(kotra_analysis["agency"]) == {"KOTRA"}  # 2013-2014, once labelled GACC
+    kita = f.filter(pl.col("note").str.contains(r"^KITA (report|compilation|trade statistics|analysis)"))
+    assert kita.height > 10 and set(kita["agency"]) == {"KITA"}
+    comtrade = f.filter(pl.col("note").str.contains("UN Comtrade"))
+    assert set(comtrade["agency"]) == {"COMTRADE"}
+    assert "KOTRA: a figure KOTRA compiled" in harmonize_trade.AGENCY_RULE
+
+
+CHINA_OWN = ["GACC", "KITA", "COMTRADE", "MOFCOM", "KOTRA"]  # China's statistics, by whoever compiled them (reporter CHN)
+
+
+def test_china_own_figures_cover_every_year_2000_2025(built):
+    a = built[0].tables["trade_annual"].filter((pl.col("reporter") == "CHN") & (pl.col("partner") == "PRK") & pl.col("agency").is_in(CHINA_OWN))
+    assert sorted(set(a["year"])) == list(range(2000, 2026))
+    split = a.filter(pl.col("exports_usd").is_not_null() & pl.col("imports_usd").is_not_null())
+    assert len(set(split["year"])) >= 17  # no source found yet for the split of 2000, 2001, 2005, 2007-2009, 2015, 2021, 2024
+    r2004 = a.filter((pl.col("year") == 2004) & (pl.col("agency") == "GACC")).row(0, named=True)
+    assert (r2004["exports_usd"], r2004["imports_usd"], r2004["total_usd"]) == (799_000_000, 585_700_000, 1_380_000_000)
+    # the 2012 figure reported days after the year ended is provisional: the later release is chosen
+    r2012 = a.filter((pl.col("year") == 2012) & (pl.col("agency") == "GACC")).row(0, named=True)
+    assert r2012["total_usd"] == 5_932_000_000 and r2012["source_id"] == "dailynk-2013-01-nk-china-trade-2012"
