@@ -19,10 +19,11 @@ allowed and skipped; line numbers are 1-based physical lines (the header is line
 gzip file may have several members (as ``pigz`` or ``bgzip`` write them); a truncated
 one is an error.
 
-Gzip is inflated by ISA-L (the ``isal`` package, zlib's interface): 0.48 s instead of
-zlib's 0.80 s for the 352 MB of text of the 1-million-row benchmark file, and inflating
-is most of the work. A second thread or process for it did not pay on 2 cores: the
-search holds the interpreter lock, and a pipe costs more than it saves.
+Gzip is inflated by ISA-L in a child process (:mod:`analysis.ingest.comtrade_inflate`,
+:data:`INFLATE_PROCESS`), so that inflating the next piece (one core) overlaps with
+searching this one (the other core); ISA-L inflates about twice as fast as zlib. The
+child's exit status tells a whole file from a truncated one. Measured speeds, against
+inflating alone, are kept in ``docs/performance.md`` (``make bench``), not here.
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ from ..paths import display
 #: Bytes of text searched at a time (the last partial line is carried over).
 CHUNK = 8 << 20
 _READ = 1 << 20  # compressed bytes read at a time
+#: Inflate gzip in a child process (True) or in this one (False).
+INFLATE_PROCESS = True
 _NL, _TAB = ord("\n"), ord("\t")
+#: A cell that reads as the token, spaces stripped, has one of these just before the token
+#: (a tab, a space, a sign or a leading zero) and one of these just after it.
+_BEFORE = frozenset(b"\t +0")
+_AFTER = frozenset(b"\t \r\n")
 
 
 @dataclass
@@ -64,6 +71,10 @@ def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
             while data := fh.read(CHUNK):
                 yield data, fh.tell()
             return
+    if INFLATE_PROCESS:
+        yield from _piped(path, name)
+        return
+    with open(path, "rb") as fh:
         d = isal_zlib.decompressobj(31)  # 31: a gzip member
         fed = False  # the current gzip member has received input
         while data := fh.read(_READ):
@@ -82,6 +93,53 @@ def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
                     data = d.unconsumed_tail
         if fed:
             raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")])
+
+
+def _piped(path: Path, name: str) -> Iterator[tuple[bytes, int]]:
+    """Inflate in a child process (ISA-L's ``igzip``), so that inflating and searching run on two cores.
+
+    How much of the file the child has read is not known here, so the progress it reports
+    counts lines, and the file's size is reported as read only at the end.
+    """
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "analysis.ingest.comtrade_inflate", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    try:
+        import fcntl
+
+        fcntl.fcntl(proc.stdout.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ: fewer, larger hand-overs
+    except (ImportError, OSError):
+        pass
+    try:
+        size = path.stat().st_size
+        done = 0
+        while data := _read_full(proc.stdout, CHUNK):
+            done += len(data)
+            yield data, 0
+        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        if proc.wait() != 0:
+            raise DataError([Issue(name, None, None, f"not a readable gzip file, or it ends early ({err.splitlines()[-1] if err else 'igzip exit status ' + str(proc.returncode)})")])
+        yield b"", size
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _read_full(pipe, n: int) -> bytes:
+    """Up to ``n`` bytes from ``pipe`` (fewer only at the end)."""
+    parts, got = [], 0
+    while got < n:
+        part = pipe.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
 
 
 def _ragged_issue(name: str, line: int, fields: int, tabs: int) -> Issue:
@@ -157,8 +215,10 @@ def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes,
           columns: tuple[int, ...] | None, bytes_read: int, max_line: int = 1 << 20) -> Candidates:
     """Check the whole lines ``buf[start:end]`` (the first is line ``first``) and pick those holding ``token``.
 
-    Newlines and tabs are counted with numpy (three times faster than ``bytes.count``);
-    ``token`` is found with ``bytes.find``, jumping to the end of a line after each hit.
+    Newlines and tabs are counted with numpy; ``token`` is found with ``bytes.find``, and
+    a hit counts only where it is a whole number in its cell (:data:`_BEFORE`,
+    :data:`_AFTER`), so a value such as ``1408.5`` costs no parsing; after a hit the
+    search jumps to the end of its line.
     """
     if end <= start:
         return Candidates(b"", [], first - 1, bytes_read)
@@ -172,11 +232,15 @@ def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes,
         if issues:
             raise DataError(issues)
     ends: list[int] = []  # position of the newline ending each line that holds token
+    n = len(token)
     i = buf.find(token, start, end)
     while i != -1:
-        e = buf.find(b"\n", i, end)
-        ends.append(e)
-        i = buf.find(token, e + 1, end)
+        if (i == start or buf[i - 1] in _BEFORE) and buf[i + n] in _AFTER:
+            e = buf.find(b"\n", i, end)
+            ends.append(e)
+            i = buf.find(token, e + 1, end)
+        else:  # part of a longer number (1408.5, 4082): not a cell that reads as the token
+            i = buf.find(token, i + 1, end)
     pieces: list[bytes] = []
     lines: list[int] = []
     if ends:
