@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 from isal import isal_zlib
 
 from ..errors import DataError, Issue
@@ -41,7 +40,8 @@ from ..paths import display
 #: Bytes of text searched at a time (the last partial line is carried over).
 CHUNK = 8 << 20
 _READ = 1 << 20  # compressed bytes read at a time
-#: Inflate gzip in a child process (True) or in this one (False).
+#: Inflate, cut and count in a child process (True, :mod:`analysis.ingest.comtrade_inflate`)
+#: or in this one (False).
 INFLATE_PROCESS = True
 _NL, _TAB = ord("\n"), ord("\t")
 #: A cell that reads as the token, spaces stripped, has one of these just before the token
@@ -71,9 +71,6 @@ def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
             while data := fh.read(CHUNK):
                 yield data, fh.tell()
             return
-    if INFLATE_PROCESS:
-        yield from _piped(path, name)
-        return
     with open(path, "rb") as fh:
         d = isal_zlib.decompressobj(31)  # 31: a gzip member
         fed = False  # the current gzip member has received input
@@ -93,53 +90,6 @@ def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
                     data = d.unconsumed_tail
         if fed:
             raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")])
-
-
-def _piped(path: Path, name: str) -> Iterator[tuple[bytes, int]]:
-    """Inflate in a child process (ISA-L's ``igzip``), so that inflating and searching run on two cores.
-
-    How much of the file the child has read is not known here, so the progress it reports
-    counts lines, and the file's size is reported as read only at the end.
-    """
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen([sys.executable, "-m", "analysis.ingest.comtrade_inflate", str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
-    try:
-        import fcntl
-
-        fcntl.fcntl(proc.stdout.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ: fewer, larger hand-overs
-    except (ImportError, OSError):
-        pass
-    try:
-        size = path.stat().st_size
-        done = 0
-        while data := _read_full(proc.stdout, CHUNK):
-            done += len(data)
-            yield data, 0
-        err = proc.stderr.read().decode("utf-8", "replace").strip()
-        if proc.wait() != 0:
-            raise DataError([Issue(name, None, None, f"not a readable gzip file, or it ends early ({err.splitlines()[-1] if err else 'igzip exit status ' + str(proc.returncode)})")])
-        yield b"", size
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-
-
-def _read_full(pipe, n: int) -> bytes:
-    """Up to ``n`` bytes from ``pipe`` (fewer only at the end)."""
-    parts, got = [], 0
-    while got < n:
-        part = pipe.read(n - got)
-        if not part:
-            break
-        parts.append(part)
-        got += len(part)
-    return b"".join(parts)
 
 
 def _ragged_issue(name: str, line: int, fields: int, tabs: int) -> Issue:
@@ -178,6 +128,12 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
     path = Path(path)
     name = display(path)
     tabs = fields - 1
+    if INFLATE_PROCESS:
+        if not path.exists():
+            raise DataError([Issue(name, None, None, "file does not exist")])
+        for block, newlines, n_tabs, first, bytes_read in _frames(path, name, max_line):
+            yield _pick_frame(name, block, newlines, n_tabs, first, token, tabs, columns, bytes_read, max_line)
+        return
     carry = b""  # a line begun in the previous chunk
     line_no = 0  # physical lines completed so far
     header_done = False
@@ -211,6 +167,94 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
         yield _pick(name, carry + b"\n", 0, len(carry) + 1, line_no + 1, token, tabs, columns, bytes_read, max_line)
 
 
+def _frames(path: Path, name: str, max_line: int) -> Iterator[tuple[bytes, memoryview, int, int, int]]:
+    """Frames of whole lines from the child process :mod:`analysis.ingest.comtrade_inflate`.
+
+    Each: the text, its newline positions, its number of tabs, the number of its first
+    line and the bytes of the file read so far. The child's problems (not gzip,
+    truncated, a line too long) become :class:`DataError`.
+    """
+    import subprocess
+    import sys
+
+    from .comtrade_inflate import HEADER
+
+    proc = subprocess.Popen([sys.executable, "-m", "analysis.ingest.comtrade_inflate", str(path), str(max_line), str(CHUNK), str(_READ)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    try:
+        import fcntl
+
+        fcntl.fcntl(proc.stdout.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ: fewer, larger hand-overs
+    except (ImportError, OSError):
+        pass
+    try:
+        while head := _read_exactly(proc.stdout, HEADER.size):
+            if len(head) < HEADER.size:
+                break
+            size, n_lines, n_tabs, first, bytes_read = HEADER.unpack(head)
+            newlines = memoryview(_read_exactly(proc.stdout, 4 * n_lines)).cast("I")
+            block = _read_exactly(proc.stdout, size)
+            if len(block) < size or len(newlines) < n_lines:
+                break
+            yield block, newlines, n_tabs, first, bytes_read
+        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        if proc.wait() != 0:
+            kind, _, rest = err.splitlines()[-1].partition("\t") if err else ("FILE", "", f"exit status {proc.returncode}")
+            if kind == "LINE":
+                line, _, message = rest.partition("\t")
+                raise DataError([Issue(name, int(line), None, message)])
+            raise DataError([Issue(name, None, None, rest or err)])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _read_exactly(pipe, n: int) -> bytes:
+    """``n`` bytes from ``pipe``, or fewer at its end."""
+    parts, got = [], 0
+    while got < n:
+        part = pipe.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _pick_frame(name: str, block: bytes, newlines: memoryview, n_tabs: int, first: int, token: bytes, tabs: int,
+                columns: tuple[int, ...] | None, bytes_read: int, max_line: int) -> Candidates:
+    """:func:`_pick` for a frame whose newlines and tabs the child process has counted."""
+    from bisect import bisect_left
+
+    n_lines = len(newlines)
+    if n_tabs != tabs * n_lines:  # a ragged row, or a blank line (allowed)
+        issues = _ragged(name, block, first, tabs)
+        if issues:
+            raise DataError(issues)
+    pieces: list[bytes] = []
+    lines: list[int] = []
+    n, end = len(token), len(block)
+    i = block.find(token)
+    while i != -1:
+        if (i == 0 or block[i - 1] in _BEFORE) and block[i + n] in _AFTER:
+            k = bisect_left(newlines, i)  # the line's 0-based index in this frame
+            e = newlines[k]
+            line = block[(newlines[k - 1] + 1 if k else 0):e + 1]
+            cells = line.split(b"\t")
+            if len(cells) != tabs + 1:  # exact for every candidate, whatever the frame's total said
+                raise DataError([_ragged_issue(name, first + k, len(cells), tabs)])
+            if columns is None or any(token in cells[c] for c in columns):
+                pieces.append(line)
+                lines.append(first + k)
+            i = block.find(token, e + 1, end)
+        else:  # part of a longer number (1408.5, 4082): not a cell that reads as the token
+            i = block.find(token, i + 1, end)
+    return Candidates(b"".join(pieces), lines, first - 1 + n_lines, bytes_read)
+
+
 def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes, tabs: int,
           columns: tuple[int, ...] | None, bytes_read: int, max_line: int = 1 << 20) -> Candidates:
     """Check the whole lines ``buf[start:end]`` (the first is line ``first``) and pick those holding ``token``.
@@ -220,6 +264,8 @@ def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes,
     :data:`_AFTER`), so a value such as ``1408.5`` costs no parsing; after a hit the
     search jumps to the end of its line.
     """
+    import numpy as np
+
     if end <= start:
         return Candidates(b"", [], first - 1, bytes_read)
     text = np.frombuffer(buf, np.uint8, end - start, start)
