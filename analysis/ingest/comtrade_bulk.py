@@ -17,12 +17,19 @@ stays bounded whatever the file holds.
 How the rows are found
 ----------------------
 A bulk file holds millions of records of which well under 1% concern North Korea, so a
-tab-separated file is not parsed record by record: :func:`analysis.ingest.linescan.candidate_lines`
-inflates it chunk by chunk, keeps the lines whose reporterCode or partnerCode cell
-contains ``408`` and checks every line's field count; only those lines are parsed
-(polars) and filtered by :func:`_is_dprk`, the rule :func:`scan_bulk` applies. Timings
-and memory, against inflating alone, pandas and DuckDB, come from ``make bench`` and are
-kept in ``docs/performance.md``, not here.
+tab-separated file is not parsed record by record. Three processes share the work:
+
+1. a child (:mod:`analysis.ingest.comtrade_inflate`) inflates the file with ISA-L, cuts
+   the text into frames of whole lines and counts each frame's newlines and tabs;
+2. this process (:func:`analysis.ingest.linescan.candidate_lines`) checks every frame's
+   field count, searches it for ``408`` and keeps the lines where a reporterCode or
+   partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
+   applies);
+3. another child (:mod:`analysis.ingest.comtrade_extract_writer`), started first, imports
+   polars and pyarrow while the file is read and writes the kept rows to Parquet.
+
+Timings and memory, against inflating alone, pandas and DuckDB, come from ``make bench``
+and are kept in ``docs/performance.md``, not here.
 
 Notes on polars kept from earlier measurements: ``scan_csv`` reads ``.gz`` lazily when
 given a path; passing an open ``gzip.GzipFile`` makes polars read it all, so paths are
