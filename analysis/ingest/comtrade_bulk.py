@@ -26,7 +26,7 @@ tab-separated file is not parsed record by record. Three processes share the wor
    partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
    applies);
 3. another child (:mod:`analysis.ingest.comtrade_extract_writer`), started first, imports
-   polars and pyarrow while the file is read and writes the kept rows to Parquet.
+   pyarrow while the file is read and writes the kept rows to Parquet.
 
 Timings and memory, against inflating alone, pandas and DuckDB, come from ``make bench``
 and are kept in ``docs/performance.md``, not here.
@@ -223,8 +223,8 @@ class _Progress:
 class _Extract:
     """The output Parquet file, written by a separate process (:mod:`analysis.ingest.comtrade_extract_writer`).
 
-    The writer is started when this object is made, so that it imports polars and
-    pyarrow on the other core while this process reads the input. Kept rows are sent to
+    The writer is started when this object is made, so that it imports pyarrow on the
+    other core while this process reads the input. Kept rows are sent to
     it as JSON lines, in batches, by a thread of this process, so that reading never
     waits for the writer to be ready: at most :data:`_QUEUED` batches of :data:`_BATCH`
     rows wait in memory, and the writer holds one row group of ``row_group_size`` rows.
