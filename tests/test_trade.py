@@ -190,8 +190,8 @@ def test_bulk_and_api_snapshots_in_the_comtrade_folder_are_built(raw_copy, tmp_p
         meta = {"file": dst.name, "sha256": sha256(dst), "title": "t", "description": "synthetic test file",
                 "origin": "tests/fixtures/comtrade", "collected": "2026-12-04", "source_id": sid}
         (folder / (dst.name + ".meta.json")).write_text(json.dumps(meta), encoding="utf-8")
-    srcs = folder / "sources.csv"
-    rewrite(srcs, srcs.read_text(encoding="utf-8")
+    srcs = raw_copy / "trade" / "sources.csv"
+    rewrite(srcs, srcs.read_bytes().decode("utf-8")
             + "test-comtrade-bulk,UN Comtrade,bulk test file,https://example.org/bulk,2020,2026-12-04,official,en\n"
             + "test-comtrade-api,UN Comtrade,api test file,https://example.org/api,2020,2026-12-04,official,en\n")
     flows = build_mod.assemble(raw_copy).tables["trade_flows"]

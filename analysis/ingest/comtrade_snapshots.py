@@ -47,8 +47,8 @@ class ComtradeRecordedValues(pa.DataFrameModel):
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="The recording the figure was read from (see sources).")
     freqCode: str = pa.Field(isin=["A", "M"], description="A annual, M monthly.")
     period: str = pa.Field(str_matches=r"^(19|20)\d{2}(0[1-9]|1[0-2])?$", description="YYYY (annual) or YYYYMM (monthly).")
-    reporterCode: int = pa.Field(isin=sorted(AREA_CODES), description="Comtrade area code of the reporter.")
-    partnerCode: int = pa.Field(isin=sorted(AREA_CODES), description="Comtrade area code of the partner.")
+    reporterCode: int = pa.Field(ge=0, isin=sorted(AREA_CODES), description="Comtrade area code of the reporter.")
+    partnerCode: int = pa.Field(ge=0, isin=sorted(AREA_CODES), description="Comtrade area code of the partner.")
     flowCode: str = pa.Field(isin=list(FLOW_CODES), description="M import, X export, RM re-import, RX re-export.")
     cmdCode: str = pa.Field(str_matches=r"^(TOTAL|\d{2}(\d{2}){0,2})$", description="TOTAL or an HS code of 2, 4 or 6 digits.")
     primaryValue: str = pa.Field(str_matches=_DECIMAL.pattern, description="US dollars as printed in the recording (a finite decimal).")
@@ -102,7 +102,7 @@ def ingest_comtrade(raw: Path, known_sources: set[str], log: IssueLog) -> pl.Dat
             meta = read_sidecar(path, IssueLog()) or {}
             sid = meta.get("source_id")
             if not isinstance(sid, str) or sid not in known_sources:
-                log.add(display(path), None, "source_id", "a Comtrade snapshot's sidecar must name its source (source_id, listed in data/raw/comtrade/sources.csv)", sid)
+                log.add(display(path), None, "source_id", "a Comtrade snapshot's sidecar must name its source (source_id, listed in a sources.csv, such as data/raw/trade/sources.csv)", sid)
                 continue
             try:
                 records = read_api_json(path) if path.name.endswith(".json") else read_bulk_file(path)
