@@ -399,3 +399,15 @@ def test_one_very_long_line_fails_with_bounded_memory(tmp_path):
     with pytest.raises(DataError) as err:
         ct.ingest_bulk([p2], tmp_path / "out.parquet", progress=False)
     assert err.value.issues[0].line == 1 and "longer than" in err.value.issues[0].rule
+
+
+def test_comma_separated_bulk_file_gives_the_same_rows(tmp_path):
+    """A .csv bulk file goes through the lazy polars scan; it keeps the same rows as the tab-separated path."""
+    rows = BULK.read_bytes().decode("utf-8").split("\r\n")
+    csv_text = "\n".join(",".join(r.split("\t")) for r in rows if r) + "\n"
+    p = tmp_path / "bulk.csv"
+    p.write_text(csv_text, encoding="utf-8")
+    ct.ingest_bulk([p], tmp_path / "csv.parquet", progress=False)
+    ct.ingest_bulk([BULK], tmp_path / "tsv.parquet", progress=False)
+    a, b = pl.read_parquet(tmp_path / "csv.parquet"), pl.read_parquet(tmp_path / "tsv.parquet")
+    assert a.height == BULK_DPRK_ROWS and a.drop("_file").equals(b.drop("_file"))

@@ -236,6 +236,7 @@ class _Extract:
         import threading
 
         self.path = path
+        self.row_group_size = row_group_size
         self.rows = 0
         self.lines: list[bytes] = []
         self.proc = subprocess.Popen(
