@@ -96,6 +96,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "trade_flows": _sorted(trade_flagged, ["reporter", "partner", "commodity", "freq", "period_start", "period_end", "flow", "agency", "currency", "source_id"]),
         "trade_annual": trade_annual,
         "trade_monthly": trade_monthly,
+        "trade_products": harmonize_trade.products_table(trade_flagged),
         "labor_workers": _sorted(labor.workers, ["host", "measure", "period_start", "period_end", "source_id"]),
         "labor_measures": measures_table(),
         "labor_revenue_estimates": _sorted(labor.revenue, ["host", "period_start", "period_end", "source_id", "scope"]),

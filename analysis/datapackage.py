@@ -13,7 +13,7 @@ import pandera.polars as pa
 
 from . import __version__
 from .schemas import (
-    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly,
+    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly, TradeProducts,
 )
 
 #: Published tables, in the order the package lists them.
@@ -25,6 +25,7 @@ PUBLISHED: dict[str, type[pa.DataFrameModel]] = {
     "trade_flows": TradeFlows,
     "trade_annual": TradeAnnual,
     "trade_monthly": TradeMonthly,
+    "trade_products": TradeProducts,
     "labor_workers": LaborWorkers,
     "labor_measures": LaborMeasures,
     "labor_revenue_estimates": LaborRevenueEstimates,

@@ -1,10 +1,22 @@
 """Trade: from published figures to the preferred annual and monthly series.
 
 Series never mix agencies or currencies: China's customs (GACC), KOTRA's estimates, KITA's
-compilations and the rest each form their own series, in the currency the source used.
-For each period of a series the figures of one source are taken, chosen by the rule
-``PRECEDENCE`` (as for defectors: final before provisional; the fullest set of flows;
-official > news > research > secondary; the latest publication; the source id).
+compilations, UN Comtrade and the rest each form their own series, in the currency the
+source used. The agency of a figure is whoever compiled it (:data:`AGENCY_RULE`).
+
+For each period of a series the figures of one source are taken, chosen by the trade
+precedence rule (:data:`PRECEDENCE_STEPS`, in this order):
+
+1. a final or revised figure before a provisional one;
+2. the fullest set of flows (export, import and total before part of them);
+3. a page published at the time about that period (by the end of the following year)
+   before a later retrospective, which often rounds or revises the figure;
+4. official statistics > news reports citing them > research > secondary compilations;
+5. the latest publication first (the latest revision);
+6. the source id, so the choice is deterministic.
+
+Every trade figure that sources report differently becomes a ``conflicts`` row citing
+this rule and the step that decided it (:func:`trade_conflicts`).
 
 Checks:
 
@@ -26,6 +38,7 @@ import polars as pl
 from .errors import Issue, IssueLog
 from .harmonize import Step, choose, conflict_rows, conflicts_frame, find_conflicts, source_rank
 from .ingest.discrepancies import Discrepancies
+from .schemas import LABOUR_LINKED_HS
 
 SERIES = ["reporter", "partner", "commodity", "currency", "agency"]
 PERIOD = ["freq", "period_start", "period_end"]
@@ -35,11 +48,21 @@ SUM_TOLERANCE = 0.005  # 0.5% of the annual value
 RULE: tuple[Step, ...] = (
     Step("_status", "final or revised before provisional"),
     Step("_missing", "the fullest set of flows (export, import, total)"),
+    Step("_retro", "a page published at the time about that period (by the end of the following year) before a later retrospective"),
     Step("_kind", "official > news > research > secondary"),
     Step("_published", "latest publication first", descending=True),
     Step("source_id", "source_id (tie-break)"),
 )
 PRECEDENCE = "; ".join(step.text for step in RULE)
+
+#: Who a figure is labelled with: whoever compiled it, not whose raw data it rests on.
+AGENCY_RULE = (
+    "GACC: a figure China's customs released (its releases, its spokesman, or a report quoting the customs figure directly); "
+    "KITA: a figure the Korea International Trade Association compiled from China's customs data; "
+    "KOTRA: a figure KOTRA compiled (its analysis of China's customs data, reporter CHN, or its estimate of North Korea's trade, reporter PRK); "
+    "COMTRADE: a figure China reported to UN Comtrade, read from Comtrade or a report quoting it; "
+    "MOFCOM: a figure of China's commerce ministry"
+)
 _STATUS_RANK = {"final": 0, "revised": 0, "provisional": 1}
 
 
@@ -64,9 +87,14 @@ def trade_ranks(flows: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
         flows.group_by([*SERIES, *PERIOD, "source_id"])
         .agg(
             pl.col("status").replace_strict(_STATUS_RANK, return_dtype=pl.Int32).max().alias("_status"),
-            (3 - pl.col("flow").n_unique()).alias("_missing"),
+            (3 - pl.col("flow").n_unique()).cast(pl.Int32).alias("_missing"),
         )
         .join(source_rank(sources), on="source_id", how="left")
+        .with_columns(
+            # published by the end of the year after the period: 0; later, or undated: 1
+            pl.when(pl.col("_published").str.slice(0, 4).cast(pl.Int32, strict=False) <= pl.col("period_end").dt.year() + 1)
+            .then(0).otherwise(1).cast(pl.Int32).alias("_retro"),
+        )
     )
     return choose(per_source, [*SERIES, *PERIOD], RULE)
 
@@ -119,6 +147,30 @@ def check_flow_sums(flows: pl.DataFrame, disc: Discrepancies, log: IssueLog) -> 
 
 def trade_conflicts(flagged: pl.DataFrame, sources: pl.DataFrame) -> pl.DataFrame:
     return find_conflicts(flagged, "trade_flows", FIGURE, "value", trade_ranks(flagged, sources), [*SERIES, *PERIOD], RULE, "trade")
+
+
+def products_table(flagged: pl.DataFrame) -> pl.DataFrame:
+    """``trade_products``: the preferred annual US-dollar figures of the labour-linked HS lines.
+
+    One row per year, reporter, partner, flow, HS line and agency, from the source the
+    precedence rule chose for that series and year. Monthly and year-to-date figures are
+    not annual totals and are left out; a year no source reports has no row.
+    """
+    pref = flagged.filter(
+        pl.col("preferred") & (pl.col("freq") == "A") & (pl.col("currency") == "USD")
+        & pl.col("commodity").is_in(list(LABOUR_LINKED_HS))
+    )
+    return (
+        pref.select(
+            pl.col("period_start").dt.year().cast(pl.Int64).alias("year"),
+            "reporter", "partner", "flow",
+            pl.col("commodity").alias("hs_code"),
+            pl.col("commodity").replace_strict(LABOUR_LINKED_HS, return_dtype=pl.String).alias("description"),
+            pl.col("value").alias("value_usd"),
+            "agency", "source_id",
+        )
+        .sort("hs_code", "reporter", "partner", "flow", "agency", "year")
+    )
 
 
 def annual_table(flagged: pl.DataFrame) -> pl.DataFrame:

@@ -216,6 +216,44 @@ class TradeMonthly(pa.DataFrameModel):
         unique = ["year", "month", "reporter", "partner", "agency"]
 
 
+#: The product lines tied to work abroad and to sanctions that trade_products carries, at the
+#: 2- and 4-digit level of the HS: clothing made under processing contracts (61, 62 and the
+#: combined 61+62 some sources print), wigs and false eyelashes (67, 6704), watches (91),
+#: seafood (03), coal (27, 2701), iron ore (26, 2601) and electricity (2716).
+LABOUR_LINKED_HS = {
+    "03": "Fish and seafood (chapter 03)",
+    "26": "Ores, slag and ash (chapter 26)",
+    "2601": "Iron ore and concentrates (heading 2601)",
+    "27": "Mineral fuels (chapter 27)",
+    "2701": "Coal (heading 2701)",
+    "2716": "Electricity (heading 2716)",
+    "61": "Clothing, knitted or crocheted (chapter 61)",
+    "62": "Clothing, not knitted (chapter 62)",
+    "61+62": "Clothing, chapters 61 and 62 together",
+    "67": "Wigs, prepared feathers, artificial flowers (chapter 67)",
+    "6704": "Wigs, false eyelashes and beards (heading 6704)",
+    "91": "Clocks and watches (chapter 91)",
+}
+
+
+class TradeProducts(pa.DataFrameModel):
+    """Published: the preferred annual figure for each labour-linked product line (LABOUR_LINKED_HS), one row per year, reporter, partner, flow, HS line and agency; a year no source reports is absent (a gap, never a zero)."""
+
+    year: int = pa.Field(ge=1950, le=2026, description="Calendar year.")
+    reporter: str = pa.Field(isin=TRADE_AREAS, description="Reporting country (CHN for China's statistics; PRK for KOTRA's estimates of North Korea's trade).")
+    partner: str = pa.Field(isin=TRADE_AREAS, description="Partner country; WLD for the world.")
+    flow: str = pa.Field(isin=TRADE_FLOWS, description="export, import or total, from the reporter's point of view.")
+    hs_code: str = pa.Field(isin=list(LABOUR_LINKED_HS), description="HS chapter (2 digits) or heading (4 digits); 61+62 where a source printed the two clothing chapters together.")
+    description: str = pa.Field(str_length={"min_value": 1}, description="What the HS line holds, in the project's words.")
+    value_usd: float = pa.Field(ge=0, description="Value in US dollars, as reported.")
+    agency: str = pa.Field(isin=TRADE_AGENCIES, description="Who compiled the figure (GACC, KITA, KOTRA, COMTRADE, ...); agencies are separate series.")
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source of the figure (the precedence rule's choice for its series and year).")
+
+    class Config(_Strict):
+        name = "trade_products"
+        unique = ["year", "reporter", "partner", "flow", "hs_code", "agency"]
+
+
 # ------------------------------------------------------------------------------- labor
 #: Measures of workers abroad. They count different things and are never added together.
 LABOR_MEASURES = {

@@ -114,11 +114,12 @@ def check_conflicts(tables: dict[str, pl.DataFrame], log: IssueLog, where: str) 
             col = pl.col(k).cast(pl.String)
             cond = cond & (col.is_null() if v == "" else (col == v))
         rows = frame.filter(cond).select(figure, "source_id").rows()
-        values, sources = (row["values"] or "").split(";"), (row["source_ids"] or "").split(";")
-        for value, source in zip(values, sources):
-            if not any(s == source and _same(value, f) for f, s in rows):
-                log.add(where, i + 2, "values", f"conflict lists {value} from {source} under {row['key']}, "
-                        f"but {table} has no such figure: the tables are not from one build")
+        value, source = row["value"], row["source_id"]
+        if row.get("basis", "reported") != "reported" or source is None:
+            continue  # a value computed from the series, not printed by a source
+        if not any(s == source and _same(value, f) for f, s in rows):
+            log.add(where, i + 2, "value", f"conflict lists {value} from {source} under {row['key']}, "
+                    f"but {table} has no such figure: the tables are not from one build")
     return n
 
 

@@ -1,10 +1,13 @@
 """Synthetic UN Comtrade bulk files in the real layout, for benchmarks and memory tests.
 
 ``generate(path, rows, seed)`` writes a gzip-compressed, tab-separated final-data bulk
-file (``.txt.gz``, header = the 47 columns of
-:data:`analysis.ingest.comtrade.FINAL_COLUMNS`, as :func:`~analysis.ingest.comtrade.ingest_bulk`
-reads them) of ``rows`` records, deterministically from ``seed``: the same arguments give
-the same bytes. **Every value is invented**; the files are for measuring speed and
+file (``.txt.gz``) in the layout of the files UN Comtrade's bulk endpoint serves: the 34
+columns of :data:`analysis.ingest.comtrade_layout.BULK_COLUMNS` (``datasetCode`` first,
+no descriptive columns, ``CIFValue``/``FOBValue``), booleans as ``0``/``1``, CRLF line
+ends, as in the recorded file ``C_A_32_196201_S1_O.txt.gz`` (see
+:mod:`analysis.ingest.comtrade_layout`). ``layout="api"`` writes the 47-column API layout
+instead (LF, ``true``/``false``), for comparison. ``rows`` records are drawn
+deterministically from ``seed``: the same arguments give the same bytes. **Every value is invented**; the files are for measuring speed and
 memory, never for statistics.
 
 What the rows look like: one annual period (2019, HS 2017 ``H5``); reporters and partners
@@ -38,9 +41,10 @@ import numpy as np
 import polars as pl
 
 from analysis.ingest.comtrade import COUNTRIES, DPRK, FINAL_COLUMNS
+from analysis.ingest.comtrade_layout import BULK_COLUMNS
 
 #: Bumped whenever the bytes written for a (rows, seed) change, so cached files are redrawn.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 BLOCK = 200_000  # rows drawn and written at a time
 #: gzip level of the files. Comtrade does not document its level; 6 is gzip's default.
 GZIP_LEVEL = 6
@@ -195,6 +199,18 @@ def _block(t: _Tables, rng: np.random.Generator, n: int) -> pl.DataFrame:
     return frame.select(FINAL_COLUMNS)
 
 
+_BOOL_COLUMNS = [c for c in FINAL_COLUMNS if c.startswith("is")]
+
+
+def _bulk_layout(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same records in the bulk endpoint's 34 columns (booleans 0/1; a made-up numeric dataset code)."""
+    return frame.with_columns(
+        pl.concat_str(pl.lit("2"), pl.col("reporterCode").str.zfill(3), pl.lit("201901102100")).alias("datasetCode"),
+        *(pl.col(c).replace_strict({"true": "1", "false": "0"}) for c in _BOOL_COLUMNS),
+        pl.col("cifvalue").alias("CIFValue"), pl.col("fobvalue").alias("FOBValue"),
+    ).select(BULK_COLUMNS)
+
+
 def _blocks(rows: int) -> list[tuple[int, int]]:
     """(index, size) of each block of a file of ``rows`` records."""
     return [(i, min(BLOCK, rows - start)) for i, start in enumerate(range(0, rows, BLOCK))]
@@ -215,7 +231,8 @@ def expected_dprk_lines(rows: int, seed: int) -> np.ndarray:
     return np.concatenate(out) if out else np.array([], dtype=np.int64)
 
 
-def generate(path: Path | str, rows: int, seed: int = 408, progress: bool = False, level: int = GZIP_LEVEL) -> int:
+def generate(path: Path | str, rows: int, seed: int = 408, progress: bool = False, level: int = GZIP_LEVEL,
+             layout: str = "bulk") -> int:
     """Write ``rows`` synthetic records to ``path`` (gzip, tab-separated); same arguments, same bytes.
 
     The file is written under a temporary name and renamed into place. Compression of
@@ -231,14 +248,18 @@ def generate(path: Path | str, rows: int, seed: int = 408, progress: bool = Fals
     tmp = path.with_name(f".{path.name}.tmp")
     t = _Tables(seed)
     z = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: gzip wrapper, mtime 0
-    header = ("\t".join(FINAL_COLUMNS) + "\n").encode()
+    if layout not in ("bulk", "api"):
+        raise ValueError("layout is 'bulk' (34 columns, as the bulk endpoint serves) or 'api' (47 columns)")
+    columns, eol = (BULK_COLUMNS, "\r\n") if layout == "bulk" else (FINAL_COLUMNS, "\n")
+    header = ("\t".join(columns) + eol).encode()
     text_bytes = len(header)
     with open(tmp, "wb") as fh, ThreadPoolExecutor(1) as pool:
         pending = pool.submit(lambda data: fh.write(z.compress(data)), header)
         for i, n in _blocks(rows):
             buf = io.BytesIO()
-            _block(t, _rng(seed, i), n).write_csv(
-                buf, include_header=False, separator="\t", quote_style="never", line_terminator="\n",
+            block = _block(t, _rng(seed, i), n)
+            (_bulk_layout(block) if layout == "bulk" else block).write_csv(
+                buf, include_header=False, separator="\t", quote_style="never", line_terminator=eol,
             )
             text = buf.getvalue()
             text_bytes += len(text)

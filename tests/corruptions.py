@@ -45,7 +45,10 @@ from analysis.schemas import (
 )
 
 #: Every raw CSV the build reads, with the model it is parsed against.
+from analysis.ingest.comtrade_snapshots import ComtradeRecordedValues  # noqa: E402
+
 RAW_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "comtrade/recorded_values.csv": ComtradeRecordedValues,
     "defectors/arrivals.csv": DefectorArrivalObservations,
     "defectors/cumulative.csv": DefectorCumulativeObservations,
     "defectors/discrepancies.csv": DiscrepancyRecords,
@@ -351,8 +354,8 @@ def unknown_code(t: RawCsv) -> Iterator[Case]:
         if col in COUNTRY_COLUMNS:
             yield _cell("unknown_code", t, col, "KRP" if col != "countries" else "PRK;KRP",
                         "isin" if "isin" in checks else "ISO 3166")
-        elif "isin" in checks:
-            yield _cell("unknown_code", t, col, "unknown", "isin")
+        elif "isin" in checks:  # a whole number outside the list where the column holds numbers
+            yield _cell("unknown_code", t, col, "99999" if t.kinds()[col][0] == "int" else "unknown", "isin")
 
 
 def malformed_value(t: RawCsv) -> Iterator[Case]:

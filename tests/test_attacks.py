@@ -391,17 +391,18 @@ def test_validate_checks_conflicts_against_their_table(case):
     """Even with a manifest that matches (rewritten), a conflict whose value is not in its table is refused."""
     flows = pl.read_csv(case.out / "trade_flows.csv", infer_schema_length=0)
     conflicts = pl.read_csv(case.out / "conflicts.csv", infer_schema_length=0)
-    row = conflicts.filter((pl.col("table") == "trade_flows") & (pl.col("conflict_type") == "sources_disagree")).row(0, named=True)
-    first = row["values"].split(";")[0]
-    mixed = row["values"].replace(first, "123456789", 1)
-    conflicts = conflicts.with_columns(pl.when(pl.col("key") == row["key"]).then(pl.lit(mixed)).otherwise(pl.col("values")).alias("values"))
+    conflicts = conflicts.with_row_index("_i")
+    row = conflicts.filter((pl.col("table") == "trade_flows") & (pl.col("conflict_type") == "sources_disagree")
+                           & (pl.col("basis") == "reported")).row(0, named=True)
+    conflicts = conflicts.with_columns(
+        pl.when(pl.col("_i") == row["_i"]).then(pl.lit("123456789")).otherwise(pl.col("value")).alias("value")).drop("_i")
     conflicts.write_csv(case.out / "conflicts.csv", line_terminator="\n")
     from analysis.publish import manifest_bytes
     names = json.loads((case.out / "manifest.json").read_text())["files"]
     (case.out / "manifest.json").write_bytes(manifest_bytes({n: (case.out / n).read_bytes() for n in names}))
     assert flows.height > 0
     case.run("validate", "--processed", str(case.out), outcome="any",
-             expect=("conflicts.csv", "column 'values'", "conflict lists 123456789", "trade_flows has no such figure"))
+             expect=("conflicts.csv", "column 'value'", "conflict lists 123456789", "trade_flows has no such figure"))
 
 
 def test_interrupted_fallback_switch_is_recovered(case):

@@ -48,9 +48,9 @@ def _defectors_2025(tables):
 
 def _trade_peak(tables):
     t = tables["trade_annual"]
-    row = (t["agency"] == "GACC") & (t["reporter"] == "CHN") & (t["partner"] == "PRK") & (t["year"] == 2013)
+    row = (t["agency"] == "GACC") & (t["reporter"] == "CHN") & (t["partner"] == "PRK") & (t["year"] == 2012)
     t.loc[row, "total_usd"] = 7_123_000_000
-    return ["peaked at $7.12 billion in 2013"], ["$6.55 billion"]
+    return ["peaked at $7.12 billion in 2012"], ["$5.93 billion"]
 
 
 def _labor_wages(tables):

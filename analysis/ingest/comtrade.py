@@ -13,7 +13,8 @@ itself does not name the columns: ``getFinalData`` returns ``json_normalize(resp
 - :func:`read_api_json` parses a saved response, the JSON object with a ``data`` list.
 - :func:`scan_bulk` / :func:`ingest_bulk` (in :mod:`analysis.ingest.comtrade_bulk`,
   re-exported here) stream bulk files (tab-separated ``.txt`` or comma-separated
-  ``.csv``, plain or ``.gz``) whose header holds the same 47 columns, keep the rows where
+  ``.csv``, plain or ``.gz``) in the bulk endpoint's 34-column layout or the API's
+  47-column layout (read by column name), keep the rows where
   North Korea (M49 408) is reporter or partner, and write them to Parquet as text,
   exactly as in the file, with ``_file`` and ``_line``. The column list and 408 live in
   :mod:`analysis.ingest.comtrade_layout`.
@@ -39,7 +40,7 @@ from ..paths import display
 from ..rawio import schema_issues
 from ..schemas import SOURCE_ID, TradeFlowObservations
 from .comtrade_bulk import ingest_bulk, scan_bulk  # noqa: F401 - part of this module's interface
-from .comtrade_layout import DPRK, FINAL_COLUMNS  # noqa: F401 - DPRK is part of this module's interface
+from .comtrade_layout import AREA_CODES, BULK_COLUMNS, DESCRIPTIVE, DPRK, FINAL_COLUMNS, FLOW_CODES  # noqa: F401 - part of this module's interface
 
 # ----------------------------------------------------------------------------- layout
 #: A record's identity: two records with the same values here are the same figure.
@@ -102,12 +103,12 @@ class ComtradeRecords(pa.DataFrameModel):
     refYear: int = pa.Field(ge=1950, le=2100, description="Year of the period.")
     refMonth: int = pa.Field(isin=[*range(1, 13), 52], description="Month 1-12; 52 for an annual record.")
     period: str = pa.Field(str_matches=r"^\d{4}(0[1-9]|1[0-2])?$", description="YYYY (annual) or YYYYMM (monthly).")
-    reporterCode: int = pa.Field(isin=sorted(COUNTRIES), description="M49 code of the reporter.")
+    reporterCode: int = pa.Field(isin=sorted(AREA_CODES), description="Comtrade area code of the reporter.")
     reporterISO: Optional[str] = pa.Field(nullable=True)
     reporterDesc: Optional[str] = pa.Field(nullable=True)
-    flowCode: str = pa.Field(str_matches=r"^[A-Z]{1,4}$", description="M import, X export, RM re-import, RX re-export, ...")
+    flowCode: str = pa.Field(isin=list(FLOW_CODES), description="M import, X export, RM re-import, RX re-export.")
     flowDesc: Optional[str] = pa.Field(nullable=True)
-    partnerCode: int = pa.Field(isin=sorted(COUNTRIES), description="M49 code of the partner; 0 World.")
+    partnerCode: int = pa.Field(isin=sorted(AREA_CODES), description="Comtrade area code of the partner; 0 World.")
     partnerISO: Optional[str] = pa.Field(nullable=True)
     partnerDesc: Optional[str] = pa.Field(nullable=True)
     partner2Code: int = pa.Field(ge=0, le=999, description="Second partner (consignment); 0 World.")
@@ -183,7 +184,7 @@ def _json_constant(name: str) -> float:
 
 _INT_TEXT = re.compile(r"^[+-]?\d+(\.0+)?$")
 _FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_BOOLS = {"true": True, "false": False}
+_BOOLS = {"true": True, "false": False, "1": True, "0": False}  # API text and bulk files (0/1)
 
 
 def _from_json(value: object, kind: str) -> object:
@@ -215,7 +216,7 @@ def _from_text(text: str, kind: str) -> object:
         return text
     if kind == _BOOL:
         if text.lower() not in _BOOLS:
-            raise ValueError("must be true or false")
+            raise ValueError("must be true/false or 1/0")
         return _BOOLS[text.lower()]
     if kind == _INT:
         if not _INT_TEXT.match(text):
@@ -241,12 +242,17 @@ def _check_rows(rows: list[tuple[int, dict[str, object], str | None]], name: str
             code = rec.get(col)
             if code is None:
                 continue
+            if code not in AREA_CODES:
+                log.add(name, line, col, f"{prefix}: area code is not in UN Comtrade's reference list (comtrade_layout.AREA_CODES)", code)
+                continue
             if code not in COUNTRIES:
-                log.add(name, line, col, f"{prefix}: M49 code is not in the module's reference map ({_KNOWN_CODES}); add it there after checking it against UN Comtrade's reference table", code)
                 continue
             iso = rec.get(role)
             if iso is not None and iso != COUNTRIES[code][1]:
                 log.add(name, line, role, f"{prefix}: ISO code disagrees with {col} {code} (Comtrade prints {COUNTRIES[code][1]!r} for it)", iso)
+        flow = rec.get("flowCode")
+        if flow is not None and flow not in FLOW_CODES:
+            log.add(name, line, "flowCode", f"{prefix}: flow code is not one of UN Comtrade's trade flows ({', '.join(FLOW_CODES)})", flow)
         year, month, period, freq = rec.get("refYear"), rec.get("refMonth"), rec.get("period"), rec.get("freqCode")
         if None not in (year, month, period, freq) and freq in ("A", "M"):
             expected = f"{year}" if freq == "A" else f"{year}{month:02d}" if isinstance(month, int) and 1 <= month <= 12 else None
@@ -370,6 +376,24 @@ def read_bulk_extract(path: Path | str) -> pl.DataFrame:
         raise DataError([Issue(display(path), None, c, "column missing from the bulk extract; rebuild it with ingest_bulk") for c in missing])
     if raw.height == 0:
         raise DataError([Issue(display(path), None, None, "bulk extract has no rows: the bulk files held no record with reporter or partner 408")])
+    return check_bulk_rows(raw)
+
+
+def read_bulk_file(path: Path | str) -> pl.DataFrame:
+    """The North Korea rows of one (small) bulk file, typed and checked as :func:`read_bulk_extract` does.
+
+    For bulk extracts kept as raw snapshots (``data/raw/comtrade/*.txt[.gz]``), in either
+    layout; issues name the file and its physical line.
+    """
+    path = Path(path)
+    raw = scan_bulk([path]).collect()
+    if raw.height == 0:
+        raise DataError([Issue(display(path), None, None, "bulk file has no record with reporter or partner 408")])
+    return check_bulk_rows(raw)
+
+
+def check_bulk_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """Type and check bulk rows held as text (the 47 API columns, ``_file``, ``_line``)."""
     log = IssueLog()
     by_file: dict[str, list[tuple[int, dict[str, object], str | None]]] = {}
     for rec in raw.iter_rows(named=True):
@@ -403,9 +427,12 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def records_to_flows(records: pl.DataFrame, source_id: str) -> pl.DataFrame:
+def records_to_flows(records: pl.DataFrame, source_id: str, keep_origin: bool = False) -> pl.DataFrame:
     """Map checked Comtrade records to ``trade_flows`` observations (:class:`TradeFlowObservations`).
 
+    - Kept: records between the areas trade_flows covers (:data:`COUNTRIES`: China,
+      North Korea, South Korea, Russia and the world); a bulk extract's rows between North
+      Korea and other areas stay in the extract.
     - Kept: flowCode X (-> ``export``) and M (-> ``import``), the reporter's view, and only
       the classic totals of the breakdowns trade_flows has no column for: customsCode C00,
       motCode 0, partner2Code 0. **Re-exports (RX) and re-imports (RM) are dropped**, as are
@@ -419,13 +446,17 @@ def records_to_flows(records: pl.DataFrame, source_id: str) -> pl.DataFrame:
       reported_as = primaryValue as written in the record; note = flow description and
       classification, e.g. ``UN Comtrade Import (M), H3``.
 
+    With ``keep_origin``, each row also keeps ``_file`` and ``_line`` (the record's file
+    and line), as the build's other trade rows do.
+
     Raises :class:`DataError` (naming the record's file and line) for a non-HS commodity
     code or a result that breaks :class:`TradeFlowObservations`.
     """
     if not re.match(SOURCE_ID, source_id or ""):
         raise ValueError(f"source_id {source_id!r} must match {SOURCE_ID}")
     kept = records.filter(
-        pl.col("flowCode").is_in(list(_FLOWS))
+        pl.col("reporterCode").is_in(list(COUNTRIES)) & pl.col("partnerCode").is_in(list(COUNTRIES))
+        & pl.col("flowCode").is_in(list(_FLOWS))
         & (pl.col("customsCode") == "C00") & (pl.col("motCode") == 0) & (pl.col("partner2Code") == 0)
     )
     log = IssueLog()
@@ -475,4 +506,9 @@ def records_to_flows(records: pl.DataFrame, source_id: str) -> pl.DataFrame:
             name, line = origin[idx] if idx is not None and idx < len(origin) else ("(records)", None)
             log.add(name, line, case.get("column"), f"trade_flows row breaks rule {case.get('check')}", case.get("failure_case"))
         log.raise_if_any()
+    if keep_origin:
+        frame = frame.with_columns(
+            pl.Series("_file", [o[0] for o in origin], dtype=pl.String),
+            pl.Series("_line", [o[1] for o in origin], dtype=pl.Int64),
+        )
     return frame

@@ -1,44 +1,53 @@
 """UN Comtrade bulk files of any size -> the North Korea rows, in bounded memory.
 
 - :func:`scan_bulk`: a polars lazy frame of the rows of bulk files (tab-separated
-  ``.txt`` or comma-separated ``.csv``, plain or ``.gz``, header = the 47 final-data
-  columns) whose reporterCode or partnerCode is 408, every cell as text.
+  ``.txt`` or comma-separated ``.csv``, plain or ``.gz``) whose reporterCode or
+  partnerCode is 408, every cell as text, in the 47 columns of the API layout (columns a
+  bulk file does not carry are null).
 - :func:`ingest_bulk` (``nkflows ingest-bulk``): the same rows written to Parquet, with
   ``_file`` and ``_line``, streaming. :func:`analysis.ingest.comtrade.read_bulk_extract`
   then applies the strict record rules to them.
 
+Headers are read by column name (:func:`_check_header`): the 34-column layout of the
+files the bulk endpoint serves and the 47-column API layout are both accepted, in any
+column order; every missing, repeated or unknown column is named. CRLF line ends are
+accepted; a line longer than :data:`MAX_LINE` stops the read with an error, so memory
+stays bounded whatever the file holds.
+
+How the rows are found
+----------------------
+A bulk file holds millions of records of which well under 1% concern North Korea, so a
+tab-separated file is not parsed record by record. Three processes share the work:
+
+1. a child (:mod:`analysis.ingest.comtrade_inflate`) inflates the file with ISA-L, cuts
+   the text into frames of whole lines and counts each frame's newlines and tabs;
+2. this process (:func:`analysis.ingest.linescan.candidate_lines`) checks every frame's
+   field count, searches it for ``408`` and keeps the lines where a reporterCode or
+   partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
+   applies);
+3. another child (:mod:`analysis.ingest.comtrade_extract_writer`), started first, imports
+   pyarrow while the file is read and writes the kept rows to Parquet.
+
+Timings and memory, against inflating alone, pandas and DuckDB, come from ``make bench``
+and are kept in ``docs/performance.md``, not here.
+
+Notes on polars kept from earlier measurements: ``scan_csv`` reads ``.gz`` lazily when
+given a path; passing an open ``gzip.GzipFile`` makes polars read it all, so paths are
+passed, never file objects. A filter that keeps few rows leaves each kept string a
+*view* into the chunk it came from, so the sink's buffered rows pinned whole chunks and
+memory grew with the file; :func:`scan_bulk` copies the kept strings (``concat_str``
+with ``""``) to keep it flat.
+
 This module imports polars (and pyarrow when writing) but not pandera or pandas, so the
 command starts quickly.
-
-How the rows are found, measured
---------------------------------
-A bulk file holds millions of records of which well under 1% concern North Korea, so
-:func:`ingest_bulk` does not parse every record of a tab-separated file:
-:func:`analysis.ingest.linescan.candidate_lines` inflates it chunk by chunk, keeps the
-lines whose reporterCode or partnerCode cell contains ``408`` and checks every line's
-field count; only those lines are parsed (polars) and filtered by :func:`_is_dprk`, the
-rule :func:`scan_bulk` applies. Measured with ``make bench`` (synthetic files of the real
-layout, 2 shared cores, polars 2.1.0), the same files and the same machine, run in turns:
-
-- this path: 1.5-1.7 s for 1 million rows (75 MB gzip), 10.7-11.7 s for 10 million,
-  peak memory 164 MB and 173 MB;
-- the earlier path, ``scan_bulk(...).sink_parquet(...)`` for every file: 2.9-3.3 s and
-  20-21 s, peak memory 320 MB and 415 MB (it grew with the file). Polars spreads that
-  work over both cores, so on an idle machine it closes part of the gap (12.9 s once for
-  10 million rows); this path uses one core, most of it inflating gzip.
-
-Notes on polars 2.1.0 kept from earlier measurements: ``scan_csv`` reads ``.gz`` lazily
-when given a path; passing an open ``gzip.GzipFile`` makes polars read it all (1.9 GB
-peak for 4 million rows), so paths are passed, never file objects. A filter that keeps few
-rows leaves each kept string a *view* into the chunk it came from, so the sink's buffered
-rows pinned whole chunks and memory grew with the file; :func:`scan_bulk` copies the kept
-strings (``concat_str`` with ``""``) to keep it flat.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -46,11 +55,14 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-import polars as pl
-
 from ..errors import DataError, Issue
 from ..paths import display
-from .comtrade_layout import DPRK, FINAL_COLUMNS
+from .comtrade_layout import DPRK, FINAL_COLUMNS, KNOWN, OPTIONAL, REQUIRED, canonical
+
+#: The longest line (header or row) a bulk file may have. Real rows are about 150 bytes
+#: (bulk layout) or 350 bytes (API layout); a longer line means a damaged file, and
+#: reading it whole would take unbounded memory.
+MAX_LINE = 1 << 20
 
 
 def _separator(path: Path) -> str:
@@ -63,15 +75,18 @@ def _separator(path: Path) -> str:
 
 
 def _read_header(path: Path, sep: str) -> list[str]:
+    """The header's names as written (quotes and spaces stripped, CR/LF removed)."""
     name = display(path)
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:
-            first = fh.readline()
+            first = fh.readline(MAX_LINE + 1)
     except FileNotFoundError:
         raise DataError([Issue(name, None, None, "file does not exist")]) from None
     except (OSError, EOFError) as exc:
         raise DataError([Issue(name, 1, None, f"cannot read the header ({exc}); is the gzip file truncated or not gzip?")]) from None
+    if len(first) > MAX_LINE:
+        raise DataError([Issue(name, 1, None, f"header line is longer than {MAX_LINE:,} bytes: not a UN Comtrade bulk file (its header is under 1,000 bytes)")])
     if not first.strip():
         raise DataError([Issue(name, None, None, "file is empty: a bulk file needs a header and rows")])
     try:
@@ -81,27 +96,44 @@ def _read_header(path: Path, sep: str) -> list[str]:
     return [h.strip().strip('"') for h in header]
 
 
-_KNOWN_COLUMNS = frozenset(FINAL_COLUMNS)
+def _check_header(path: Path, header: list[str]) -> list[str]:
+    """Check a header by column name; return the names in the API's spelling.
 
-
-def _check_header(path: Path, header: list[str]) -> None:
+    Accepted: the 34-column bulk layout, the 47-column API layout, or any order of their
+    columns, as long as every required column (:data:`~analysis.ingest.comtrade_layout.REQUIRED`)
+    is there once. Every problem is named: a column that appears twice (``CIFValue``
+    and ``cifvalue`` are the same column), an unknown column, a missing required one.
+    """
     name = display(path)
     issues = []
-    seen: set[str] = set()
-    for h in header:
+    names = [canonical(h) for h in header]
+    seen: dict[str, int] = {}
+    for pos, (written, h) in enumerate(zip(header, names), 1):
         if h in seen:
-            issues.append(Issue(name, 1, h, "column appears twice in the header"))
-        seen.add(h)
-        if h not in _KNOWN_COLUMNS:
-            issues.append(Issue(name, 1, h or "(blank)", "unknown column: a final-data bulk file has exactly the 47 final-data columns"))
-    for c in FINAL_COLUMNS:
-        if c not in header:
+            issues.append(Issue(name, 1, written or "(blank)", f"column appears twice in the header (columns {seen[h]} and {pos})"))
+            continue
+        seen[h] = pos
+        if h not in KNOWN:
+            issues.append(Issue(name, 1, written or "(blank)", f"unknown column {pos}: a final-data file has the {len(REQUIRED)} required columns "
+                                f"and may have {', '.join(OPTIONAL)}"))
+    for c in REQUIRED:
+        if c not in seen:
             issues.append(Issue(name, 1, c, "required column is missing from the header"))
     if issues:
         raise DataError(issues)
+    return names
+
+
+def _to_final(present: list[str]) -> list[pl.Expr]:
+    import polars as pl
+
+    """Select the 47 API columns (absent descriptive ones as null text) from a frame named in API spelling."""
+    return [pl.col(c) if c in present else pl.lit(None, dtype=pl.String).alias(c) for c in FINAL_COLUMNS]
 
 
 def _is_dprk(col: str) -> pl.Expr:
+    import polars as pl
+
     return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False) == DPRK
 
 
@@ -114,15 +146,17 @@ def scan_bulk(paths: Iterable[Path | str], on_batch: Callable[[int], None] | Non
     the frame is collected or sunk. ``on_batch(n)`` is called with the size of each batch
     scanned, before the filter, so a caller can report progress.
     """
+    import polars as pl
+
     frames = []
     for p in paths:
         path = Path(p)
         sep = _separator(path)
-        _check_header(path, _read_header(path, sep))
+        header = _check_header(path, _read_header(path, sep))
         lf = pl.scan_csv(
             path, separator=sep, has_header=True, infer_schema=False,
             quote_char=None if sep == "\t" else '"', row_index_name="_row",
-            missing_columns="raise", raise_if_empty=True,
+            missing_columns="raise", raise_if_empty=True, new_columns=header,
         )
         schema = lf.collect_schema()
         if on_batch is not None:
@@ -136,9 +170,9 @@ def scan_bulk(paths: Iterable[Path | str], on_batch: Callable[[int], None] | Non
         lf = (
             lf.filter(_is_dprk("reporterCode") | _is_dprk("partnerCode"))
             # copy the kept strings out of the chunk buffers they point into (see module docstring)
-            .with_columns([pl.concat_str([pl.col(c), pl.lit("")]).alias(c) for c in FINAL_COLUMNS])
+            .with_columns([pl.concat_str([pl.col(c).str.strip_suffix("\r"), pl.lit("")]).alias(c) for c in header])
             .select(
-                *[pl.col(c) for c in FINAL_COLUMNS],
+                *_to_final(header),
                 pl.lit(display(path), dtype=pl.String).alias("_file"),
                 (pl.col("_row").cast(pl.Int64) + 2).alias("_line"),
             )
@@ -186,89 +220,133 @@ class _Progress:
             )
 
 
-_PARSE_BYTES = 1 << 20  # candidate lines parsed at a time
-_EXTRACT_SCHEMA: dict[str, pl.DataType] = {**{c: pl.String for c in FINAL_COLUMNS}, "_file": pl.String, "_line": pl.Int64}
-
-
 class _Extract:
-    """The output Parquet file, written one row group at a time (kept rows are buffered up to ``row_group_size``)."""
+    """The output Parquet file, written by a separate process (:mod:`analysis.ingest.comtrade_extract_writer`).
+
+    The writer is started when this object is made, so that it imports pyarrow on the
+    other core while this process reads the input. Kept rows are sent to
+    it as JSON lines, in batches, by a thread of this process, so that reading never
+    waits for the writer to be ready: at most :data:`_QUEUED` batches of :data:`_BATCH`
+    rows wait in memory, and the writer holds one row group of ``row_group_size`` rows.
+    """
 
     def __init__(self, path: Path, row_group_size: int) -> None:
-        import pyarrow.parquet as pq
+        import queue
+        import subprocess
+        import threading
 
-        self.schema = pl.DataFrame(schema=_EXTRACT_SCHEMA).to_arrow().schema
-        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        self.path = path
         self.row_group_size = row_group_size
-        self.buffered: list[pl.DataFrame] = []
-        self.n_buffered = 0
         self.rows = 0
+        self.lines: list[bytes] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "analysis.ingest.comtrade_extract_writer", str(path), str(row_group_size)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        self.queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
+        self.broken = False
+        self.sender = threading.Thread(target=self._send, name="send rows to the Parquet writer", daemon=True)
+        self.sender.start()
 
-    def add(self, rows: pl.DataFrame) -> None:
-        if rows.height:
-            self.buffered.append(rows)
-            self.n_buffered += rows.height
-            self.rows += rows.height
-            if self.n_buffered >= self.row_group_size:
-                self.flush()
+    def _send(self) -> None:
+        while (blob := self.queue.get()) is not None:
+            if self.broken:
+                continue
+            try:
+                self.proc.stdin.write(blob)
+            except (BrokenPipeError, OSError):
+                self.broken = True
+        try:
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            self.broken = True
 
-    def flush(self) -> None:
-        if self.buffered:
-            table = pl.concat(self.buffered).to_arrow().cast(self.schema)
-            self.writer.write_table(table, row_group_size=self.row_group_size)
-        self.buffered.clear()
-        self.n_buffered = 0
+    def add(self, cells: list[str | None]) -> None:
+        self.lines.append(json.dumps(cells, ensure_ascii=False).encode("utf-8"))
+        self.rows += 1
+        if len(self.lines) >= _BATCH:
+            self._put()
+
+    def _put(self) -> None:
+        if self.lines:
+            self.queue.put(b"\n".join(self.lines) + b"\n")
+            self.lines = []
+        if self.broken:
+            self._failed()
+
+    def add_frame(self, frame) -> None:
+        """Rows already in a polars frame with the extract's columns (the comma-separated path)."""
+        for row in frame.iter_rows():
+            self.add(list(row))
+
+    def _failed(self) -> None:
+        self.proc.kill()
+        err = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        self.proc.wait()
+        raise DataError([Issue(display(self.path), None, None, f"the Parquet writer stopped ({err[-1] if err else 'exit status ' + str(self.proc.returncode)})")])
 
     def close(self) -> None:
-        self.flush()
-        self.writer.close()
+        self._put()
+        self.queue.put(None)
+        self.sender.join()
+        err = self.proc.stderr.read()
+        if self.proc.wait() != 0 or self.broken:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise DataError([Issue(display(self.path), None, None, f"the Parquet writer stopped ({lines[-1] if lines else 'exit status ' + str(self.proc.returncode)})")])
+
+    def abort(self) -> None:
+        """Stop the writer without waiting for a complete file (on an error)."""
+        self.proc.kill()
+        self.broken = True
+        self.queue.put(None)
+        self.sender.join()
+        self.proc.wait()
+        self.proc.stderr.close()
+
+
+_BATCH = 500  # kept rows sent to the writer at a time
+_QUEUED = 16  # batches that may wait for the writer
+
+
+_INTEGER = re.compile(rb"^\s*[+-]?\d+\s*$")
+
+
+def _code_is(cell: bytes, code: int) -> bool:
+    """The rule of :func:`_is_dprk` on raw bytes: the cell, stripped of spaces, reads as the whole number ``code``."""
+    return bool(_INTEGER.match(cell)) and int(cell) == code
 
 
 def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) -> None:
-    """Add the DPRK rows of one tab-separated bulk file to ``out``, parsing only the candidate lines.
+    """Add the DPRK rows of one tab-separated bulk file to ``out``, reading only the candidate lines.
 
     :func:`~analysis.ingest.linescan.candidate_lines` keeps the lines whose reporterCode
     or partnerCode cell contains the text ``408`` (a cell whose value is 408 always does);
-    those lines are parsed as :func:`scan_bulk` parses a file (text cells, empty = null)
-    and filtered by the same rule (:func:`_is_dprk`), so the rows kept are the rows
-    :func:`scan_bulk` keeps.
+    each is split into cells and kept when either code, stripped of spaces, reads as the
+    whole number 408 (:func:`_code_is`, the rule :func:`scan_bulk` applies), so the rows
+    kept are the rows :func:`scan_bulk` keeps, cell for cell: text as in the file, an
+    empty cell is null, the CR of a CRLF line end is not part of the last cell.
     """
     from .linescan import candidate_lines
 
     name = display(path)
-    keep = _is_dprk("reporterCode") | _is_dprk("partnerCode")
-    texts: list[bytes] = []  # candidate lines not parsed yet
-    lines: list[int] = []
-    n_text = 0
-
-    def parse() -> None:
-        nonlocal n_text
-        if not texts:
-            return
-        text = b"".join(texts)
-        try:
-            rows = pl.read_csv(text, has_header=False, new_columns=header, separator="\t",
-                               quote_char=None, infer_schema=False)
-        except pl.exceptions.PolarsError as exc:
-            raise DataError([_bad_line(name, text, lines, exc)]) from None
-        out.add(
-            rows.with_columns(pl.Series("_line", lines, dtype=pl.Int64))
-            .filter(keep)
-            .select(*FINAL_COLUMNS, pl.lit(name, dtype=pl.String).alias("_file"), "_line")
-        )
-        texts.clear()
-        lines.clear()
-        n_text = 0
-
     codes = (header.index("reporterCode"), header.index("partnerCode"))
-    for found in candidate_lines(path, str(DPRK).encode(), len(header), codes):
+    position = {c: header.index(c) for c in FINAL_COLUMNS if c in header}
+    order = [position.get(c) for c in FINAL_COLUMNS]
+    for found in candidate_lines(path, str(DPRK).encode(), len(header), codes, max_line=MAX_LINE):
         prog.at(found.lines_scanned - 1, found.bytes_read)
-        if found.lines:
-            texts.append(found.text)
-            lines.extend(found.lines)
-            n_text += len(found.text)
-            if n_text >= _PARSE_BYTES:
-                parse()
-    parse()
+        if not found.lines:
+            continue
+        for line_no, raw in zip(found.lines, found.text.split(b"\n")):
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            cells = raw.split(b"\t")
+            if not (_code_is(cells[codes[0]], DPRK) or _code_is(cells[codes[1]], DPRK)):
+                continue
+            try:
+                text = [c.decode("utf-8") for c in cells]
+            except UnicodeDecodeError as err:
+                raise DataError([Issue(name, line_no, None, f"row is not UTF-8 text ({err.reason} at byte {err.start} of its cell)")]) from None
+            out.add([None if i is None or text[i] == "" else text[i] for i in order] + [name, line_no])
 
 
 def _extract_csv(path: Path, out: _Extract, prog: _Progress, work: Path) -> None:
@@ -277,20 +355,11 @@ def _extract_csv(path: Path, out: _Extract, prog: _Progress, work: Path) -> None
 
     part = work / "part.parquet"
     scan_bulk([path], on_batch=prog.batch).sink_parquet(part, row_group_size=out.row_group_size)
+    import polars as pl
+
     for batch in pq.ParquetFile(part).iter_batches(batch_size=out.row_group_size):
-        out.add(pl.from_arrow(batch))
+        out.add_frame(pl.from_arrow(batch))
     part.unlink()
-
-
-def _bad_line(name: str, text: bytes, lines: list[int], exc: Exception) -> Issue:
-    """The issue for candidate lines polars could not parse: the first line that is not UTF-8, if any."""
-    for line, raw in zip(lines, text.split(b"\n")):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            return Issue(name, line, None, f"row is not UTF-8 text ({err.reason} at byte {err.start})")
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return Issue(name, lines[0], None, f"cannot parse the rows from this line on ({first})")
 
 
 def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: bool = True,
@@ -301,7 +370,8 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     ``.gz``) are searched line by line for the text ``408`` and only those lines are
     parsed (:func:`_extract_tsv`); comma-separated files, whose quoted cells may hold
     line breaks, go through :func:`scan_bulk`. Both keep the same rows, in file order.
-    Memory stays bounded as the files grow (see the module docstring for measurements).
+    Memory stays bounded as the files grow: a few inflated chunks, the candidate lines
+    of one chunk and one row group of kept rows.
     The output is written to a temporary file beside ``out_path`` and renamed into place,
     so a failure leaves any earlier ``out_path`` as it was. Returns counts: files,
     bytes (of the input files as stored), rows_scanned and rows_kept.
@@ -310,9 +380,7 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     out_path = Path(out_path)
     headers = []
     for p in paths:  # fail on any header before writing anything
-        header = _read_header(p, _separator(p))
-        _check_header(p, header)
-        headers.append(header)
+        headers.append(_check_header(p, _read_header(p, _separator(p))))
     total = sum(p.stat().st_size for p in paths)
     prog = _Progress(progress, total)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -320,6 +388,7 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     try:
         tmp = work / "out.parquet"
         out = _Extract(tmp, row_group_size)
+        done = False
         try:
             for i, (p, header) in enumerate(zip(paths, headers), 1):
                 prog.label = f"[{i}/{len(paths)}] {p.name}:"
@@ -328,11 +397,19 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
                         _extract_tsv(p, header, out, prog)
                     else:
                         _extract_csv(p, out, prog, work)
-                except (pl.exceptions.PolarsError, OSError, EOFError) as exc:
+                except (OSError, EOFError) as exc:
+                    raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated?")]) from None
+                except Exception as exc:  # a polars error on the comma-separated path
+                    if type(exc).__module__.split(".")[0] != "polars":
+                        raise
                     raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated, or are some rows ragged?")]) from None
                 prog.file_done(p.stat().st_size)
+            done = True
         finally:
-            out.close()
+            if done:
+                out.close()
+            else:
+                out.abort()
         kept = out.rows
         os.replace(tmp, out_path)
     finally:

@@ -19,10 +19,11 @@ allowed and skipped; line numbers are 1-based physical lines (the header is line
 gzip file may have several members (as ``pigz`` or ``bgzip`` write them); a truncated
 one is an error.
 
-Gzip is inflated by ISA-L (the ``isal`` package, zlib's interface): 0.48 s instead of
-zlib's 0.80 s for the 352 MB of text of the 1-million-row benchmark file, and inflating
-is most of the work. A second thread or process for it did not pay on 2 cores: the
-search holds the interpreter lock, and a pipe costs more than it saves.
+Gzip is inflated by ISA-L in a child process (:mod:`analysis.ingest.comtrade_inflate`,
+:data:`INFLATE_PROCESS`), so that inflating the next piece (one core) overlaps with
+searching this one (the other core); ISA-L inflates about twice as fast as zlib. The
+child's exit status tells a whole file from a truncated one. Measured speeds, against
+inflating alone, are kept in ``docs/performance.md`` (``make bench``), not here.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 from isal import isal_zlib
 
 from ..errors import DataError, Issue
@@ -40,7 +40,14 @@ from ..paths import display
 #: Bytes of text searched at a time (the last partial line is carried over).
 CHUNK = 8 << 20
 _READ = 1 << 20  # compressed bytes read at a time
+#: Inflate, cut and count in a child process (True, :mod:`analysis.ingest.comtrade_inflate`)
+#: or in this one (False).
+INFLATE_PROCESS = True
 _NL, _TAB = ord("\n"), ord("\t")
+#: A cell that reads as the token, spaces stripped, has one of these just before the token
+#: (a tab, a space, a sign or a leading zero) and one of these just after it.
+_BEFORE = frozenset(b"\t +0")
+_AFTER = frozenset(b"\t \r\n")
 
 
 @dataclass
@@ -64,6 +71,7 @@ def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
             while data := fh.read(CHUNK):
                 yield data, fh.tell()
             return
+    with open(path, "rb") as fh:
         d = isal_zlib.decompressobj(31)  # 31: a gzip member
         fed = False  # the current gzip member has received input
         while data := fh.read(_READ):
@@ -102,18 +110,30 @@ def _ragged(name: str, block: bytes, first_line: int, tabs: int) -> list[Issue]:
     return issues
 
 
-def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None) -> Iterator[Candidates]:
+def _too_long(name: str, line: int, max_line: int) -> DataError:
+    return DataError([Issue(name, line, None, f"line is longer than {max_line:,} bytes (damaged file, or not a line-based text file); reading stopped here so memory stays bounded")])
+
+
+def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None,
+                    max_line: int = 1 << 20) -> Iterator[Candidates]:
     """The lines after the header that contain ``token``, chunk by chunk, from a tab-separated file.
 
     With ``columns`` (0-based field positions), only lines where one of those fields
     contains ``token``. ``fields`` is the header's number of fields; a line with another
-    number of fields raises :class:`DataError` naming the line. Yields one
+    number of fields, or longer than ``max_line`` bytes, raises :class:`DataError` naming
+    the line (so a file without line breaks fails after ``max_line`` bytes). Yields one
     :class:`Candidates` per chunk (possibly with no lines, so that a caller can show
     progress).
     """
     path = Path(path)
     name = display(path)
     tabs = fields - 1
+    if INFLATE_PROCESS:
+        if not path.exists():
+            raise DataError([Issue(name, None, None, "file does not exist")])
+        for block, newlines, n_tabs, first, bytes_read in _frames(path, name, max_line):
+            yield _pick_frame(name, block, newlines, n_tabs, first, token, tabs, columns, bytes_read, max_line)
+        return
     carry = b""  # a line begun in the previous chunk
     line_no = 0  # physical lines completed so far
     header_done = False
@@ -122,46 +142,151 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
         nl = data.find(b"\n")
         if nl == -1:
             carry += data
+            if len(carry) > max_line:
+                raise _too_long(name, line_no + 1, max_line)
             continue
         head = carry + data[: nl + 1]  # the line that straddles the chunks, now whole
+        if len(head) > max_line:
+            raise _too_long(name, line_no + 1, max_line)
         if not header_done:  # the header: checked by the caller, never a candidate
             line_no += 1
             header_done = True
         else:
-            found = _pick(name, head, 0, len(head), line_no + 1, token, tabs, columns, bytes_read)
+            found = _pick(name, head, 0, len(head), line_no + 1, token, tabs, columns, bytes_read, max_line)
             line_no = found.lines_scanned
             if found.lines:
                 yield found
         end = data.rfind(b"\n") + 1
         carry = data[end:]
-        found = _pick(name, data, nl + 1, end, line_no + 1, token, tabs, columns, bytes_read)
+        if len(carry) > max_line:
+            raise _too_long(name, line_no + 1, max_line)
+        found = _pick(name, data, nl + 1, end, line_no + 1, token, tabs, columns, bytes_read, max_line)
         line_no = found.lines_scanned
         yield found
     if carry and header_done:  # a last line without a newline
-        yield _pick(name, carry + b"\n", 0, len(carry) + 1, line_no + 1, token, tabs, columns, bytes_read)
+        yield _pick(name, carry + b"\n", 0, len(carry) + 1, line_no + 1, token, tabs, columns, bytes_read, max_line)
+
+
+def _frames(path: Path, name: str, max_line: int) -> Iterator[tuple[bytes, memoryview, int, int, int]]:
+    """Frames of whole lines from the child process :mod:`analysis.ingest.comtrade_inflate`.
+
+    Each: the text, its newline positions, its number of tabs, the number of its first
+    line and the bytes of the file read so far. The child's problems (not gzip,
+    truncated, a line too long) become :class:`DataError`.
+    """
+    import subprocess
+    import sys
+
+    from .comtrade_inflate import HEADER
+
+    proc = subprocess.Popen([sys.executable, "-m", "analysis.ingest.comtrade_inflate", str(path), str(max_line), str(CHUNK), str(_READ)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    try:
+        import fcntl
+
+        fcntl.fcntl(proc.stdout.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ: fewer, larger hand-overs
+    except (ImportError, OSError):
+        pass
+    try:
+        while head := _read_exactly(proc.stdout, HEADER.size):
+            if len(head) < HEADER.size:
+                break
+            size, n_lines, n_tabs, first, bytes_read = HEADER.unpack(head)
+            newlines = memoryview(_read_exactly(proc.stdout, 4 * n_lines)).cast("I")
+            block = _read_exactly(proc.stdout, size)
+            if len(block) < size or len(newlines) < n_lines:
+                break
+            yield block, newlines, n_tabs, first, bytes_read
+        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        if proc.wait() != 0:
+            kind, _, rest = err.splitlines()[-1].partition("\t") if err else ("FILE", "", f"exit status {proc.returncode}")
+            if kind == "LINE":
+                line, _, message = rest.partition("\t")
+                raise DataError([Issue(name, int(line), None, message)])
+            raise DataError([Issue(name, None, None, rest or err)])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _read_exactly(pipe, n: int) -> bytes:
+    """``n`` bytes from ``pipe``, or fewer at its end."""
+    parts, got = [], 0
+    while got < n:
+        part = pipe.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _pick_frame(name: str, block: bytes, newlines: memoryview, n_tabs: int, first: int, token: bytes, tabs: int,
+                columns: tuple[int, ...] | None, bytes_read: int, max_line: int) -> Candidates:
+    """:func:`_pick` for a frame whose newlines and tabs the child process has counted."""
+    from bisect import bisect_left
+
+    n_lines = len(newlines)
+    if n_tabs != tabs * n_lines:  # a ragged row, or a blank line (allowed)
+        issues = _ragged(name, block, first, tabs)
+        if issues:
+            raise DataError(issues)
+    pieces: list[bytes] = []
+    lines: list[int] = []
+    n, end = len(token), len(block)
+    i = block.find(token)
+    while i != -1:
+        if (i == 0 or block[i - 1] in _BEFORE) and block[i + n] in _AFTER:
+            k = bisect_left(newlines, i)  # the line's 0-based index in this frame
+            e = newlines[k]
+            line = block[(newlines[k - 1] + 1 if k else 0):e + 1]
+            cells = line.split(b"\t")
+            if len(cells) != tabs + 1:  # exact for every candidate, whatever the frame's total said
+                raise DataError([_ragged_issue(name, first + k, len(cells), tabs)])
+            if columns is None or any(token in cells[c] for c in columns):
+                pieces.append(line)
+                lines.append(first + k)
+            i = block.find(token, e + 1, end)
+        else:  # part of a longer number (1408.5, 4082): not a cell that reads as the token
+            i = block.find(token, i + 1, end)
+    return Candidates(b"".join(pieces), lines, first - 1 + n_lines, bytes_read)
 
 
 def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes, tabs: int,
-          columns: tuple[int, ...] | None, bytes_read: int) -> Candidates:
+          columns: tuple[int, ...] | None, bytes_read: int, max_line: int = 1 << 20) -> Candidates:
     """Check the whole lines ``buf[start:end]`` (the first is line ``first``) and pick those holding ``token``.
 
-    Newlines and tabs are counted with numpy (three times faster than ``bytes.count``);
-    ``token`` is found with ``bytes.find``, jumping to the end of a line after each hit.
+    Newlines and tabs are counted with numpy; ``token`` is found with ``bytes.find``, and
+    a hit counts only where it is a whole number in its cell (:data:`_BEFORE`,
+    :data:`_AFTER`), so a value such as ``1408.5`` costs no parsing; after a hit the
+    search jumps to the end of its line.
     """
+    import numpy as np
+
     if end <= start:
         return Candidates(b"", [], first - 1, bytes_read)
     text = np.frombuffer(buf, np.uint8, end - start, start)
     newlines = np.flatnonzero(text == _NL) + start  # positions in buf; the last is end - 1
+    lengths = np.diff(newlines, prepend=start - 1)  # bytes of each line, newline included
+    if len(lengths) and int(lengths.max()) > max_line:
+        raise _too_long(name, first + int(np.argmax(lengths > max_line)), max_line)
     if np.count_nonzero(text == _TAB) != tabs * len(newlines):  # a ragged row, or a blank line (allowed)
         issues = _ragged(name, buf[start:end], first, tabs)
         if issues:
             raise DataError(issues)
     ends: list[int] = []  # position of the newline ending each line that holds token
+    n = len(token)
     i = buf.find(token, start, end)
     while i != -1:
-        e = buf.find(b"\n", i, end)
-        ends.append(e)
-        i = buf.find(token, e + 1, end)
+        if (i == start or buf[i - 1] in _BEFORE) and buf[i + n] in _AFTER:
+            e = buf.find(b"\n", i, end)
+            ends.append(e)
+            i = buf.find(token, e + 1, end)
+        else:  # part of a longer number (1408.5, 4082): not a cell that reads as the token
+            i = buf.find(token, i + 1, end)
     pieces: list[bytes] = []
     lines: list[int] = []
     if ends:

@@ -1,4 +1,5 @@
-"""Trade figures as published: ``data/raw/trade/flows*.csv``, one row per figure per source.
+"""Trade figures: ``data/raw/trade/flows*.csv`` (one row per figure per source, as published)
+and UN Comtrade's figures in ``data/raw/comtrade/`` (:mod:`analysis.ingest.comtrade_snapshots`).
 
 Row rules beyond the schema: A and M periods are whole calendar years and months; a YTD
 period runs from January 1 to the end of a month of the same year.
@@ -15,6 +16,7 @@ from ..errors import IssueLog
 from ..provenance import raw_files
 from ..schemas import TRADE_FREQS, TradeFlowObservations
 from .common import check_periods, check_source_links, concat, load
+from .comtrade_snapshots import ingest_comtrade
 from .defectors import span_matches_freq
 from .discrepancies import Discrepancies, ingest_discrepancies
 
@@ -42,4 +44,8 @@ def ingest_trade(raw: Path, known_sources: set[str], log: IssueLog) -> tuple[pl.
         check_periods(table, log, period_problem)
         tables.append(table)
     disc = ingest_discrepancies(raw / "trade" / "discrepancies.csv", known_sources, log)
-    return concat(tables), disc
+    flows = concat(tables)
+    comtrade = ingest_comtrade(raw, known_sources, log)
+    if comtrade.height:
+        flows = pl.concat([flows, comtrade.select(flows.columns)], how="vertical") if flows.height else comtrade
+    return flows, disc

@@ -25,6 +25,7 @@ from ..figures import forecasts as forecast_figures
 from ..figures import its as its_figures
 from ..figures import relationships as relationship_figures
 from ..figures import trade_model as trade_model_figures
+from ..figures import trade_products as trade_products_figures
 from ..models import breaks, defector_counts, forecasts, its, labor_revenue, relationships, trade_monthly
 from ..files import check_target, staged_set
 from ..publish import write_atomic
@@ -99,7 +100,7 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     fig2 = defector_figures.female_share(annual, share, events, title2)
     fig3 = trade_figures.annual_china(tables["trade_annual"], events, read["trade"]["title"])
     fig4 = trade_figures.monthly_china(tables["trade_monthly"], events, text.monthly_title(tables["trade_monthly"]))
-    fig5 = trade_figures.product_lines(tables["trade_flows"], events, text.products_title(tables["trade_flows"]))
+    fig5 = trade_products_figures.product_lines(tables["trade_products"], events, trade_products_figures.title(tables["trade_products"]))
     lw = tables["labor_workers"]
     fig6 = labor_figures.workers(lw, events, text.workers_title(lw))
     fig7 = labor_figures.revenue(results["labor_revenue_world"], results["labor_revenue_comparison"], events, read["labor"]["title"])
