@@ -1,4 +1,4 @@
-"""The ``nkflows`` command line: build | validate | report | sources | fetch | ingest-bulk | sidecar."""
+"""The ``nkflows`` command line: build | validate | fit | report | sources | fetch | ingest-bulk | sidecar."""
 
 from __future__ import annotations
 
@@ -29,6 +29,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     report = validate_processed(Path(args.processed), progress=_progress)
     print(report)
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .models.nb2 import ModelError
+    from .models.run import fit
+
+    try:
+        paths = fit(Path(args.processed), Path(args.out), progress=_progress)
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(paths[0].parent)
     return 0
 
 
@@ -107,7 +120,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--processed", default=str(PROCESSED))
     v.set_defaults(func=cmd_validate)
 
-    r = sub.add_parser("report", help="fit the models, draw the figures and write reports/report.html and report.pdf")
+    ft = sub.add_parser("fit", help="fit every model from the published tables; write validated result tables to reports/tables")
+    ft.add_argument("--processed", default=str(PROCESSED))
+    ft.add_argument("--out", default=str(REPORTS))
+    ft.set_defaults(func=cmd_fit)
+
+    r = sub.add_parser("report", help="draw the figures and write reports/report.html and report.pdf from the result tables (run `nkflows fit` first)")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
     r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
