@@ -53,7 +53,7 @@ $(STAMPS)/results: $(STAMPS)/data $(MODEL_FILES)
 report: $(STAMPS)/report ## Draw the figures and write reports/report.html and report.pdf from the result tables
 
 $(STAMPS)/report: $(STAMPS)/results $(REPORT_FILES)
-	$(NKFLOWS) report --validate
+	$(NKFLOWS) report --validate --no-fit
 	@touch $@
 
 test: $(VENV)/.installed system-packages ## Run the whole test suite (installs chromium for the browser test where it can)

@@ -51,6 +51,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report.build import build_report
     from .report.pdf import LayoutError
 
+    if not args.no_fit and cmd_fit(args) != 0:
+        return 1
     try:
         path = build_report(Path(args.processed), Path(args.out), progress=_progress, pdf=not args.no_pdf)
     except LayoutError as exc:
@@ -125,11 +127,12 @@ def parser() -> argparse.ArgumentParser:
     ft.add_argument("--out", default=str(REPORTS))
     ft.set_defaults(func=cmd_fit)
 
-    r = sub.add_parser("report", help="draw the figures and write reports/report.html and report.pdf from the result tables (run `nkflows fit` first)")
+    r = sub.add_parser("report", help="run `nkflows fit`, then draw the figures and write reports/report.html and report.pdf from the result tables")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
     r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
     r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDF takes a few seconds more)")
+    r.add_argument("--no-fit", action="store_true", help="use the result tables already in OUT/tables (as `make report` does after `make results`) instead of running `nkflows fit` first")
     r.set_defaults(func=cmd_report)
 
     s = sub.add_parser("sources", help="list the sources behind the dataset")
