@@ -29,6 +29,7 @@ import pytest
 from analysis.build import build
 from analysis.datapackage import PUBLISHED
 from analysis.paths import RAW, ROOT
+from analysis.models.run import fit
 from analysis.report.build import build_report
 from analysis.validate import read_published
 
@@ -160,6 +161,7 @@ def states(built, reported, tmp_path_factory):
     base = tmp_path_factory.mktemp("atomic")
     old_processed, old_reports = base / "old_processed", base / "old_reports"
     build(older_raw(base / "old_raw"), old_processed)
+    fit(old_processed, old_reports)
     build_report(old_processed, old_reports)
     again_processed, again_reports = base / "again_processed", base / "again_reports"
     seconds = {
