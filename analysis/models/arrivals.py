@@ -129,6 +129,9 @@ def fit(counts: pd.Series, events: pd.DataFrame, s: spec.ArrivalsSpec) -> dict:
     for eid in s.events:
         term = f"step:{eid}"
         b, e = float(params[term]), float(se[term])
+        if abs(b) > 20 or not np.isfinite(e) or e > 20:
+            raise ModelError(f"arrivals specification {s.name}: the {s.family} fit did not converge "
+                             f"(the level change at {eid} runs off to {'minus ' if b < 0 else ''}infinity)")
         rows.append({"event_id": eid, "rate_ratio": float(np.exp(b)), "ci_low": float(np.exp(b - Z95 * e)),
                      "ci_high": float(np.exp(b + Z95 * e)), "se_log": e})
     ll = float(res.llf)

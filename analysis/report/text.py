@@ -66,7 +66,8 @@ def effect_phrase(row: pd.Series) -> str:
     spread = (f"{row['curve_low']:.2f} to {row['curve_high']:.2f} across {int(row['n_specifications'])} specifications"
               if int(row["n_specifications"]) > 1 else "one specification")
     if not bool(row["estimable"]):
-        return f"not estimable with these data (ratio {interval}, N = {int(row['n'])})"
+        return (f"not estimable with these data (the ratio's 95% interval runs from {row['ci_low']:.2f} to {row['ci_high']:.2f}, "
+                f"more than two orders of magnitude; N = {int(row['n'])})")
     change = pct_change(row["estimate"]) if row["estimate"] < 2 else f"{row['estimate']:.1f} times as high"
     return f"{change} (ratio {row['estimate']:.2f}, {interval}, N = {int(row['n'])}; {spread})"
 
