@@ -228,6 +228,14 @@ def test_real_breaks_line_up_with_the_succession_and_the_closure(real):
     b = out["breaks_breaks"]
     annual = b.loc[b["series"] == "defector_arrivals_annual"]
     assert {"2012", "2020"} <= set(annual["break_period"])
+    # the 2020 break's band holds the closure (its nearest event is the repatriation deadline a month earlier)
+    y2020 = annual.loc[annual["break_period"] == "2020"].iloc[0]
+    assert spec.CLOSURE in y2020["events_in_band"].split(";")
+    assert y2020["chance_random_band_has_event"] > 0.9  # with this many dated events, a band that wide nearly always holds one
+    # the selection criteria disagree on annual arrivals, and the table says so
+    assert (y2020["breaks_selected"], y2020["breaks_lwz"], y2020["breaks_sequential"]) == (3, 1, 1)
+    bic = out["breaks_bic"].set_index(["series", "breaks"]).loc["defector_arrivals_annual"]
+    assert bic.loc[1, "sup_f_next"] == pytest.approx(5.07, abs=0.01) and bic.loc[2, "sup_f_next"] == pytest.approx(6.14, abs=0.01)
     trade = b.loc[b["series"] == "china_prk_trade_monthly_total"]
     closure = trade.loc[trade["ratio_after_to_before"] < 0.2].iloc[0]
     assert pd.Period(closure["band_low"]) <= pd.Period("2020-02") <= pd.Period(closure["band_high"])
@@ -247,6 +255,10 @@ def test_real_trade_model_and_forecasts(real):
     assert f.loc[f["series"] == "defector_arrivals", "period"].tolist() == ["2026", "2027", "2028"]
     acc = out["forecast_accuracy"]
     assert len(acc) == 6 and (acc["origins"] >= 10).all()
+    # trade at three years: MASE 4.04 against naive's 4.05 is a tie, not a win
+    t3 = acc.set_index(["series", "horizon"]).loc[("china_prk_trade_total", 3)]
+    assert t3["mase_model"] < t3["mase_naive"] and t3["verdict"] == "tie"
+    assert acc["coverage95"].between(0, 1).all() and acc["coverage80"].le(acc["coverage95"] + 1e-9).all()
 
 
 def test_real_relationships(real):
@@ -254,6 +266,8 @@ def test_real_relationships(real):
     c = out["relationships_ccf"].set_index(["x", "y", "lag"])
     lag0 = c.loc[("china_prk_trade_total", "defector_arrivals", 0)]
     assert lag0["n"] == 20 and lag0["correlation"] == pytest.approx(0.701, abs=0.001)
+    assert lag0["correlation_without_shock"] == pytest.approx(0.333, abs=0.01) and lag0["permutation_p"] < 0.01
+    assert (out["relationships_ccf"]["q_value"] >= out["relationships_ccf"]["permutation_p"]).all()
     g = out["relationships_granger"]
     assert (g.loc[g["n"] > 0, "n"] < relationships.SMALL_N).all()
     assert g["caveat"].str.contains("small sample").all()
