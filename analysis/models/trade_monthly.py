@@ -147,10 +147,18 @@ def curve(values: pd.Series, events: pd.DataFrame, column: str, specs: list[spec
     specs = spec.trade_curve() if specs is None else specs
     flow = FLOWS[column]
     rows, headline = [], None
+    fits: dict[tuple, dict] = {}  # one likelihood fit per (data, events); the covariance variants reuse it
     for s in specs:
         data = treat_near_zero(values, s.near_zero)
         changes = [(e, label) for e, label in INTERVENTIONS if e in s.events]
-        f = fit(data, events, changes, what=f"trade specification {s.name} ({DIRECTIONS[column]})", cov_type=s.cov)
+        key = (tuple(data.index.astype(str)), tuple(data.to_numpy()), s.events)
+        if key not in fits:
+            fits[key] = fit(data, events, changes, what=f"trade specification {s.name} ({DIRECTIONS[column]})")
+        f = dict(fits[key])
+        names = list(f["cov"].index)
+        f["cov"] = pd.DataFrame(getattr(f["result"], f"cov_params_{s.cov}"), index=names, columns=names)
+        if not np.all(np.isfinite(f["cov"].to_numpy())):
+            raise ModelError(f"trade specification {s.name} ({DIRECTIONS[column]}): no finite {s.cov} covariance")
         if s.name == spec.TRADE_HEADLINE.name:
             headline = f
         base = {"flow": flow, "specification": s.name, "description": s.description, "headline": s.name == spec.TRADE_HEADLINE.name,
