@@ -17,7 +17,8 @@ from .nb2 import ModelError
 CHINA, DPRK, CUSTOMS = "CHN", "PRK", "GACC"
 
 
-def _china_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+def china_customs_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of ``trade_annual`` or ``trade_monthly`` with China's customs figure for ``column``."""
     if column not in frame.columns:
         raise ModelError(f"China's customs series: no column {column!r}")
     return frame.loc[(frame["agency"] == CUSTOMS) & (frame["reporter"] == CHINA) & (frame["partner"] == DPRK) & frame[column].notna()]
@@ -26,7 +27,7 @@ def _china_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 def china_customs(frame: pd.DataFrame, column: str, freq: str) -> pd.Series:
     """China's customs figures for trade with the DPRK: ``freq`` "M" (months observed only, from
     ``trade_monthly``) or "Y" (an unbroken yearly index, missing years NaN, from ``trade_annual``)."""
-    rows = _china_rows(frame, column)
+    rows = china_customs_rows(frame, column)
     if freq == "M":
         idx = pd.PeriodIndex([pd.Period(year=int(y), month=int(m), freq="M") for y, m in zip(rows["year"], rows["month"])], freq="M")
         return pd.Series(rows[column].to_numpy(float), index=idx).sort_index()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..models import spec
+from ..models import series, spec
 
 
 def n(x: float) -> str:
@@ -75,7 +75,7 @@ def effect_phrase(row: pd.Series) -> str:
 def count_model_reading(effects: pd.DataFrame, terms: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
     t = terms.set_index("term")
     trend = t.loc["trend"]
-    date = lambda eid: pd.Timestamp(events.loc[events["event_id"] == eid, "date"].iloc[0]).strftime("%d %B %Y")  # noqa: E731
+    date = lambda eid: series.event_date(events, eid).strftime("%d %B %Y")  # noqa: E731
     succ, sanctions, closure = (headline(effects, k) for k in ("arrivals_succession", "arrivals_sanctions_2016", "arrivals_closure"))
     return {
         "succession": (
@@ -141,7 +141,7 @@ def usd(x: float) -> str:
 
 
 def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
-    g = annual.loc[(annual["agency"] == "GACC") & (annual["reporter"] == "CHN") & (annual["partner"] == "PRK") & annual["total_usd"].notna()].sort_values("year")
+    g = series.china_customs_rows(annual, "total_usd").sort_values("year")
     peak = g.loc[g["total_usd"].idxmax()]
     low = g.loc[g["year"] >= 2020].sort_values("total_usd").iloc[0]
     last = g.iloc[-1]
@@ -169,7 +169,7 @@ def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
 
 
 def monthly_title(monthly: pd.DataFrame) -> str:
-    m = monthly.loc[(monthly["agency"] == "GACC") & (monthly["reporter"] == "CHN") & (monthly["partner"] == "PRK") & monthly["total_usd"].notna()]
+    m = series.china_customs_rows(monthly, "total_usd")
     before = m.loc[m["year"] < 2020]
     during = m.loc[m["year"].isin([2020, 2021])]
     if before.empty or during.empty:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..models import spec
+from ..models import series, spec
 from .text import effect_phrase, headline, n, p_value, usd
 
 
 def _event(events: pd.DataFrame, event_id: str) -> tuple[str, str]:
-    row = events.loc[events["event_id"] == event_id].iloc[0]
-    return row["title"], pd.Timestamp(row["date"]).strftime("%d %B %Y").lstrip("0")
+    return series.event_title(events, event_id), series.event_date(events, event_id).strftime("%d %B %Y").lstrip("0")
 
 
 def its_reading(terms: pd.DataFrame, paths: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
