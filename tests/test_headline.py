@@ -126,3 +126,18 @@ def test_the_check_catches_an_effect_from_another_model(fitted):
     h = head.set_index("effect").loc["arrivals_closure"]
     twice = {"a": f"ran {text.pct_change(h['estimate'])} (ratio {h['estimate']:.2f}, 95% CI {h['ci_low']:.2f} to {h['ci_high'] + 0.05:.2f}"}
     assert check_quotes_headline(twice, head) != []
+
+
+def test_the_specification_curve_figure_marks_one_headline_per_effect(fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from analysis.figures import specification_curve, style
+
+    _, results = fitted
+    fig = specification_curve.curve(results["headline_effects"], results["specification_curve"], "Every effect under every specification")
+    ax = fig.axes[0]
+    diamonds = [line for line in ax.get_lines() if line.get_marker() == "D"]
+    assert len(diamonds) == len(spec.EFFECTS)
+    assert sorted(float(line.get_xdata()[0]) for line in diamonds) == sorted(results["headline_effects"]["estimate"])
+    assert style.describe(fig)["title"] == "Every effect under every specification"

@@ -64,10 +64,10 @@ def specification_curve(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return curve.reset_index(drop=True)
 
 
-def headline_effects(curve: pd.DataFrame) -> pd.DataFrame:
-    """One row per effect in :data:`spec.EFFECTS`: the headline estimate, its interval and the range over the curve."""
+def headline_effects(curve: pd.DataFrame, effects=spec.EFFECTS) -> pd.DataFrame:
+    """One row per effect (all of :data:`spec.EFFECTS` unless told): the headline estimate, its interval and the range over the curve."""
     rows = []
-    for effect in spec.EFFECTS:
+    for effect in effects:
         ids = ";".join(effect.event_ids)
         c = curve.loc[(curve["flow"] == effect.flow) & (curve["event_ids"] == ids) & (curve["scale"] != "test")]
         head = c.loc[c["headline"]]
