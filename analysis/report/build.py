@@ -147,7 +147,9 @@ def render(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], fi
         "its_terms": results["its_terms"],
         "methods": {"trim": f"{breaks.TRIM:.0%}", "lr_critical": f"{breaks.LR_CRITICAL_95:g}", "harmonics": str(trade_monthly.HARMONICS)},
         "breaks_found": results["breaks_breaks"],
-        "trade_effects": results["trade_monthly_effects"],
+        # only the steps that are headline effects on their own (the two 2017 resolutions are stated together)
+        "trade_effects": results["trade_monthly_effects"].loc[
+            results["trade_monthly_effects"]["event_id"].isin(set(results["headline_effects"]["event_ids"]))],
         "forecast_table": results["forecasts"],
         "accuracy": results["forecast_accuracy"],
         "granger_table": results["relationships_granger"],
