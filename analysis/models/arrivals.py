@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy.special import gammaln
+from scipy.stats import norm
 from statsmodels.base.model import GenericLikelihoodModel
 
 from . import interventions, series, spec
@@ -72,13 +73,7 @@ class MixedCounts(GenericLikelihoodModel):
 
     def __init__(self, endog, X: pd.DataFrame, S: pd.DataFrame, family: str, **kwds):
         self.X, self.S, self.family = X.to_numpy(float), S.to_numpy(float), family
-        names = list(X.columns) + list(S.columns) + (["log_alpha"] if family == "nb2" else [])
-        super().__init__(endog, np.column_stack([self.X, self.S]) if S.shape[1] else self.X, extra_params_names=None, **kwds)
-        self.exog_names[:] = names
-        self.k_params = len(names)
-        self.nparams = len(names)
-        self.df_model = len(names) - 1
-        self.df_resid = len(endog) - len(names)
+        super().__init__(endog, pd.concat([X, S], axis=1), extra_params_names=["log_alpha"] if family == "nb2" else None, **kwds)
 
     def mean(self, params: np.ndarray) -> np.ndarray:
         kx, ks = self.X.shape[1], self.S.shape[1]
@@ -169,7 +164,7 @@ def headline_tables(f: dict, events: pd.DataFrame) -> dict[str, pd.DataFrame]:
             term, f"{spec.EVENT_NAMES.get(term.partition(':')[2], term)}: level change (arithmetic mix within its year)")
         rows.append({"model": spec.ARRIVALS_HEADLINE.name, "term": term, "label": label, "coef": b, "rate_ratio": float(np.exp(b)),
                      "ci_low": float(np.exp(b - Z95 * e)), "ci_high": float(np.exp(b + Z95 * e)),
-                     "p_value": float(2 * (1 - _norm_cdf(abs(b / e))))})
+                     "p_value": float(2 * norm.sf(abs(b / e)))})
     if "log_alpha" in params.index:
         la, e = float(params["log_alpha"]), float(se["log_alpha"])
         rows.append({"model": spec.ARRIVALS_HEADLINE.name, "term": "alpha", "label": "NB2 dispersion alpha (variance = mu + alpha mu^2)",
@@ -195,12 +190,6 @@ def headline_tables(f: dict, events: pd.DataFrame) -> dict[str, pd.DataFrame]:
         without[(years < year) | (years > year + horizon)] = np.nan
         fitted[f"without_{eid}"] = without
     return {"defector_count_model": terms.round(6), "defector_count_fitted": fitted.round(3)}
-
-
-def _norm_cdf(z: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.cdf(z))
 
 
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -10,7 +10,11 @@ by the Kalman filter, which skips the months no source reports, so the gaps need
 filling). Seasonality is two Fourier pairs (four coefficients instead of eleven month
 dummies, because about half of the months are missing). The steps are built from the
 events table by event id (:data:`INTERVENTIONS`). An effect exp(g_j) - 1 is the %
-change in the monthly level after the event, other things equal, with a 95% interval.
+change in the monthly level after the event, other things equal, with a 95% interval from
+the observed information (:mod:`.sarimax`). :func:`curve` refits each direction under every
+specification in :mod:`.spec` (with and without the reopening step, near-zero months dropped
+or floored, robust and outer-product covariance) and adds the joint Wald test of the two 2017
+resolutions, whose combined change (the sum of their steps) is the headline.
 
 The STL decomposition (``statsmodels.tsa.seasonal.STL``, robust) needs an unbroken
 series, so months without a figure are filled by linear interpolation on the log scale
