@@ -98,7 +98,7 @@ def test_cli_help_and_sources(built, capsys):
         cli.main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    assert all(cmd in out for cmd in ("build", "validate", "report", "sources"))
+    assert all(cmd in out for cmd in ("build", "validate", "fit", "report", "sources"))
     _, processed = built
     assert cli.main(["sources", "--processed", str(processed), "--search", "unification", "--kind", "official"]) == 0
     assert "Ministry of Unification" in capsys.readouterr().out
@@ -107,7 +107,7 @@ def test_cli_help_and_sources(built, capsys):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lists_its_targets():
     out = subprocess.run(["make", "-s", "-C", str(ROOT)], capture_output=True, text=True, check=True).stdout
-    for target in ("setup", "data", "validate", "report", "test", "lab", "bench", "clean"):
+    for target in ("setup", "data", "validate", "results", "report", "test", "lab", "bench", "clean"):
         assert f"make {target}" in out
 
 
