@@ -11,8 +11,12 @@ STAMPS := .build
 
 RAW_FILES := $(shell find data/raw -type f 2>/dev/null | LC_ALL=C sort)
 CODE_FILES := $(shell find analysis -type f \( -name '*.py' -o -name '*.html' -o -name '*.css' \) 2>/dev/null | LC_ALL=C sort)
+# what each stage depends on: the data stage on ingestion code, results on model code, the report on the rest
+MODEL_FILES := $(shell find analysis/models -type f -name '*.py' 2>/dev/null | LC_ALL=C sort)
+REPORT_FILES := $(shell find analysis/report analysis/figures -type f \( -name '*.py' -o -name '*.html' -o -name '*.css' \) 2>/dev/null | LC_ALL=C sort)
+DATA_FILES := $(filter-out $(MODEL_FILES) $(REPORT_FILES),$(CODE_FILES))
 
-.PHONY: help setup system-packages data validate report test lab bench clean
+.PHONY: help setup system-packages data validate results report test lab bench clean
 
 help: ## Show this list of targets
 	@echo "nkflows — North Korea's cross-border flows, sourced and modelled"
@@ -33,17 +37,23 @@ system-packages: ## Install the Debian packages the browser test and the PDF use
 
 data: $(STAMPS)/data ## Build data/processed/ from data/raw/ (checks hashes, parses, validates, harmonizes)
 
-$(STAMPS)/data: $(VENV)/.installed $(RAW_FILES) $(CODE_FILES)
+$(STAMPS)/data: $(VENV)/.installed $(RAW_FILES) $(DATA_FILES)
 	$(NKFLOWS) build
 	@mkdir -p $(STAMPS) && touch $@
 
 validate: $(STAMPS)/data ## Validate every published table (pandera schemas + frictionless datapackage)
 	$(NKFLOWS) validate
 
-report: $(STAMPS)/report ## Build data, fit the models, draw the figures, write reports/report.html and report.pdf
+results: $(STAMPS)/results ## Fit every model from data/processed; write validated result tables to reports/tables/
 
-$(STAMPS)/report: $(STAMPS)/data
-	$(NKFLOWS) report --validate
+$(STAMPS)/results: $(STAMPS)/data $(MODEL_FILES) analysis/schemas.py
+	$(NKFLOWS) fit
+	@mkdir -p $(STAMPS) && touch $@
+
+report: $(STAMPS)/report ## Draw the figures and write reports/report.html and report.pdf from the result tables
+
+$(STAMPS)/report: $(STAMPS)/results $(REPORT_FILES)
+	$(NKFLOWS) report --validate --no-fit
 	@touch $@
 
 test: $(VENV)/.installed system-packages ## Run the whole test suite (installs chromium for the browser test where it can)

@@ -1,4 +1,4 @@
-"""The ``nkflows`` command line: build | validate | report | sources | series | diff | fetch | ingest-bulk | sidecar.
+"""The ``nkflows`` command line: build | validate | fit | report | sources | series | diff | fetch | ingest-bulk | sidecar.
 
 Exit codes: 0 done; 1 a data error (input that breaks a rule, a table or row that does
 not exist, no source matching a search); 2 a usage error (a bad argument, a missing
@@ -53,12 +53,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .models.nb2 import ModelError
+    from .models.run import fit
+
+    try:
+        paths = fit(Path(args.processed), Path(args.out), progress=_progress)
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(paths[0].parent)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     if args.validate:  # in this process: the libraries both steps need are imported once
         cmd_validate(args)
     from .report.build import build_report
     from .report.pdf import LayoutError
 
+    if not args.no_fit and cmd_fit(args) != 0:
+        return 1
     try:
         path = build_report(Path(args.processed), Path(args.out), progress=_progress, pdf=not args.no_pdf)
     except LayoutError as exc:
@@ -191,11 +206,17 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--processed", default=str(PROCESSED))
     v.set_defaults(func=cmd_validate)
 
-    r = sub.add_parser("report", help="fit the models, draw the figures and write reports/report.html and report.pdf")
+    ft = sub.add_parser("fit", help="fit every model from the published tables; write validated result tables to reports/tables")
+    ft.add_argument("--processed", default=str(PROCESSED))
+    ft.add_argument("--out", default=str(REPORTS))
+    ft.set_defaults(func=cmd_fit)
+
+    r = sub.add_parser("report", help="run `nkflows fit`, then draw the figures and write reports/report.html and report.pdf from the result tables")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
     r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
     r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDF takes a few seconds more)")
+    r.add_argument("--no-fit", action="store_true", help="use the result tables already in OUT/tables (as `make report` does after `make results`) instead of running `nkflows fit` first")
     r.set_defaults(func=cmd_report)
 
     s = sub.add_parser("sources", help="list the sources behind the dataset: title and full URL",

@@ -427,3 +427,453 @@ class Conflicts(pa.DataFrameModel):
     class Config(_Strict):
         name = "conflicts"
         unique = ["conflict_id", "value", "source_id", "basis"]
+
+
+
+# ============================================================================ result tables
+# The tables `nkflows fit` writes to reports/tables/ (pandas frames, checked on write and on
+# read). One model each; everything above this line is the published-table contract.
+from pathlib import Path as _Path  # noqa: E402
+
+import pandas as _pd  # noqa: E402
+import pandera.pandas as rpa  # noqa: E402
+
+from .errors import DataError as _DataError  # noqa: E402
+from .errors import Issue as _Issue  # noqa: E402
+
+RATIO = {"gt": 0}
+PROB = {"ge": 0, "le": 1}
+
+
+class _ResultModel(rpa.DataFrameModel):
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True  # CSV writes 3.0 as 3: numbers are read back to the model's dtype (a value that cannot be is an error)
+
+
+class HeadlineEffects(_ResultModel):
+    """One row per effect the report states: the headline specification's estimate and the range over its curve."""
+
+    effect: str = rpa.Field(unique=True, description="Key of the effect in analysis/models/spec.py (EFFECTS).")
+    flow: str = rpa.Field(description="The flow: defector_arrivals, china_exports_to_prk or china_imports_from_prk.")
+    event_ids: str = rpa.Field(description="Event id(s) from the events table, ';'-separated for a combined effect.")
+    label: str
+    question: str
+    specification: str = rpa.Field(description="Name of the headline specification (spec.py).")
+    estimate: float = rpa.Field(**RATIO, description="Ratio of the level after the event to the level without it.")
+    ci_low: float = rpa.Field(**RATIO)
+    ci_high: float = rpa.Field(**RATIO)
+    pct_change: float = rpa.Field(ge=-100)
+    n: int = rpa.Field(gt=0, description="Observations the headline model was fitted to.")
+    curve_low: float = rpa.Field(**RATIO, description="Lowest estimate over the specification curve.")
+    curve_high: float = rpa.Field(**RATIO, description="Highest estimate over the specification curve.")
+    n_specifications: int = rpa.Field(ge=1)
+    interval_span: float = rpa.Field(ge=1, description="ci_high / ci_low.")
+    estimable: bool = rpa.Field(description="False when the interval spans more than two orders of magnitude: 'not estimable with these data'.")
+
+    class Config:
+        name = "headline_effects"
+
+    @rpa.dataframe_check
+    def estimate_inside_interval_and_curve(cls, df: _pd.DataFrame) -> _pd.Series:
+        return (df["ci_low"] <= df["estimate"]) & (df["estimate"] <= df["ci_high"]) & (df["curve_low"] <= df["estimate"]) & (df["estimate"] <= df["curve_high"])
+
+
+class SpecificationCurve(_ResultModel):
+    """Every effect under every specification (and the joint tests), headline rows marked."""
+
+    flow: str
+    event_ids: str
+    specification: str
+    description: str
+    headline: bool
+    scale: str = rpa.Field(isin=["rate_ratio", "ratio", "test"])
+    estimate: float = rpa.Field(nullable=True, **RATIO)
+    ci_low: float = rpa.Field(nullable=True, **RATIO)
+    ci_high: float = rpa.Field(nullable=True, **RATIO)
+    n: int = rpa.Field(gt=0)
+    aic: float = rpa.Field(nullable=True)
+    test: Optional[str] = rpa.Field(nullable=True)
+    statistic: float = rpa.Field(nullable=True, ge=0)
+    p_value: float = rpa.Field(nullable=True, **PROB)
+
+    class Config:
+        name = "specification_curve"
+        unique = ["flow", "event_ids", "specification", "scale"]
+
+
+class DefectorCountModel(_ResultModel):
+    model: str
+    term: str = rpa.Field(unique=True)
+    label: str
+    coef: float
+    rate_ratio: float = rpa.Field(nullable=True)
+    ci_low: float
+    ci_high: float
+    p_value: float = rpa.Field(nullable=True, **PROB)
+    n: int = rpa.Field(gt=0)
+    first_year: int
+    last_year: int
+    aic: float = rpa.Field(nullable=True)
+    poisson_pearson_dispersion: float = rpa.Field(gt=0)
+    caveat: str
+
+    class Config:
+        name = "defector_count_model"
+
+
+class DefectorCountFitted(_ResultModel):
+    """Fitted arrivals of the headline model and, per event, the path without it (stated horizon only; then empty)."""
+
+    year: int = rpa.Field(unique=True)
+    observed: int = rpa.Field(ge=0)
+    fitted: float = rpa.Field(gt=0)
+
+    class Config:
+        name = "defector_count_fitted"
+        strict = False  # plus one without_<event_id> column per headline event
+
+
+class FemaleShareTrend(_ResultModel):
+    model: str
+    term: str
+    label: str
+    odds_ratio: float = rpa.Field(**RATIO)
+    ci_low: float = rpa.Field(**RATIO)
+    ci_high: float = rpa.Field(**RATIO)
+    p_value: float = rpa.Field(**PROB)
+    scale: float = rpa.Field(gt=0)
+    n: int = rpa.Field(gt=0)
+    first_year: int
+    last_year: int
+    caveat: str
+
+    class Config:
+        name = "female_share_trend"
+
+
+class FemaleShareFitted(_ResultModel):
+    year: int = rpa.Field(unique=True)
+    female_share: float = rpa.Field(**PROB)
+    fitted_share: float = rpa.Field(**PROB)
+
+    class Config:
+        name = "female_share_fitted"
+
+
+class ItsTerms(_ResultModel):
+    model: str
+    term: str
+    event_id: Optional[str] = rpa.Field(nullable=True)
+    change: str = rpa.Field(isin=["intercept", "trend", "level", "slope", "dispersion"])
+    label: str
+    estimate: float
+    rate_ratio: float = rpa.Field(nullable=True)
+    ci_low: float
+    ci_high: float
+    p_value: float = rpa.Field(nullable=True, **PROB)
+    n: int = rpa.Field(gt=0)
+    first_period: str
+    last_period: str
+    poisson_pearson_dispersion: float
+    caveat: str
+
+    class Config:
+        name = "its_terms"
+        unique = ["model", "term"]
+
+
+class ItsPaths(_ResultModel):
+    model: str
+    period: str
+    period_start: str
+    scenario: str
+    event_id: Optional[str] = rpa.Field(nullable=True)
+    observed: float = rpa.Field(ge=0)
+    mean: float = rpa.Field(gt=0)
+    low: float = rpa.Field(gt=0)
+    high: float = rpa.Field(gt=0)
+
+    class Config:
+        name = "its_paths"
+        unique = ["model", "scenario", "period"]
+
+
+class BreaksBreaks(_ResultModel):
+    series: str
+    unit: str
+    n: int = rpa.Field(gt=0)
+    first_period: str
+    last_period: str
+    breaks_selected: int = rpa.Field(ge=1)
+    breaks_lwz: int = rpa.Field(ge=0)
+    breaks_sequential: int = rpa.Field(ge=0)
+    brk: int = rpa.Field(alias="break", ge=1)
+    break_period: str
+    last_period_before: str
+    band_low: str
+    band_high: str
+    ratio_after_to_before: float = rpa.Field(**RATIO)
+    nearest_event_id: str
+    nearest_event_date: str
+    days_from_event_to_break: int
+    events_in_band: Optional[str] = rpa.Field(nullable=True)
+    n_events_in_band: int = rpa.Field(ge=0)
+    chance_random_band_has_event: float = rpa.Field(**PROB)
+    caveat: str
+
+    class Config:
+        name = "breaks_breaks"
+        unique = ["series", "break"]
+
+
+class BreaksBic(_ResultModel):
+    series: str
+    breaks: int = rpa.Field(ge=0)
+    ssr: float = rpa.Field(ge=0)
+    bic: float
+    lwz: float
+    sup_f_next: float = rpa.Field(ge=0)
+    sup_f_critical_05: float = rpa.Field(nullable=True, gt=0)
+    selected: bool
+    selected_lwz: bool
+    selected_sequential: bool
+    break_periods: Optional[str] = rpa.Field(nullable=True)
+
+    class Config:
+        name = "breaks_bic"
+        unique = ["series", "breaks"]
+
+
+class BreaksSegments(_ResultModel):
+    series: str
+    period: str
+    period_start: str
+    observed: float = rpa.Field(gt=0)
+    segment_mean: float = rpa.Field(gt=0)
+
+    class Config:
+        name = "breaks_segments"
+        unique = ["series", "period"]
+
+
+class TradeMonthlyEffects(_ResultModel):
+    series: str
+    term: str
+    event_id: str
+    label: str
+    coef: float
+    pct_change: float = rpa.Field(ge=-100)
+    ci_low_pct: float = rpa.Field(ge=-100)
+    ci_high_pct: float = rpa.Field(ge=-100)
+    p_value: float = rpa.Field(**PROB)
+    ar1: float
+    sigma: float = rpa.Field(gt=0)
+    n_months_observed: int = rpa.Field(gt=0)
+    n_months_span: int = rpa.Field(gt=0)
+    first_month: str
+    last_month: str
+    caveat: str
+
+    class Config:
+        name = "trade_monthly_effects"
+        unique = ["series", "term"]
+
+
+class TradeMonthlyFitted(_ResultModel):
+    series: str
+    month: str
+    observed: float = rpa.Field(nullable=True, gt=0)
+    fitted: float = rpa.Field(gt=0)
+    low: float = rpa.Field(gt=0)
+    high: float = rpa.Field(gt=0)
+
+    class Config:
+        name = "trade_monthly_fitted"
+        unique = ["series", "month"]
+
+
+class TradeMonthlyStl(_ResultModel):
+    series: str
+    month: str = rpa.Field(unique=True)
+    observed: float = rpa.Field(nullable=True, gt=0)
+    interpolated: bool
+    log_value: float
+    trend: float
+    seasonal: float
+    remainder: float
+
+    class Config:
+        name = "trade_monthly_stl"
+
+
+class Forecasts(_ResultModel):
+    series: str
+    unit: str
+    period: str
+    horizon: int = rpa.Field(ge=1)
+    median: float = rpa.Field(ge=0)
+    low80: float = rpa.Field(ge=0)
+    high80: float = rpa.Field(ge=0)
+    low95: float = rpa.Field(ge=0)
+    high95: float = rpa.Field(ge=0)
+    changes_used: Optional[str] = rpa.Field(nullable=True)
+
+    class Config:
+        name = "forecasts"
+        unique = ["series", "horizon"]
+
+
+class ForecastHistory(_ResultModel):
+    series: str
+    period: str
+    observed: float = rpa.Field(nullable=True, ge=0)
+
+    class Config:
+        name = "forecast_history"
+        unique = ["series", "period"]
+
+
+class ForecastBacktest(_ResultModel):
+    series: str
+    origin: str
+    target: str
+    horizon: int = rpa.Field(ge=1)
+    actual: float
+    model: float
+    naive: float
+    scale: float = rpa.Field(gt=0)
+    model_scaled_error: float = rpa.Field(ge=0)
+    naive_scaled_error: float = rpa.Field(ge=0)
+    low80: float = rpa.Field(nullable=True)
+    high80: float = rpa.Field(nullable=True)
+    low95: float = rpa.Field(nullable=True)
+    high95: float = rpa.Field(nullable=True)
+
+    class Config:
+        name = "forecast_backtest"
+        unique = ["series", "origin", "horizon"]
+
+
+class ForecastAccuracy(_ResultModel):
+    series: str
+    horizon: int = rpa.Field(ge=1)
+    origins: int = rpa.Field(ge=1)
+    mase_model: float = rpa.Field(ge=0)
+    mase_naive: float = rpa.Field(ge=0)
+    dm_stat: float = rpa.Field(nullable=True)
+    dm_p_value: float = rpa.Field(nullable=True, **PROB)
+    verdict: str = rpa.Field(isin=["model better", "naive better", "tie"])
+    model_beats_naive: bool
+    coverage80: float = rpa.Field(nullable=True, **PROB)
+    coverage95: float = rpa.Field(nullable=True, **PROB)
+    caveat: str
+
+    class Config:
+        name = "forecast_accuracy"
+        unique = ["series", "horizon"]
+
+
+class RelationshipsCcf(_ResultModel):
+    x: str
+    y: str
+    lag: int
+    n: int = rpa.Field(ge=0)
+    correlation: float = rpa.Field(nullable=True, ge=-1, le=1)
+    band: float = rpa.Field(nullable=True, gt=0)
+    permutation_p: float = rpa.Field(nullable=True, **PROB)
+    n_without_shock: int = rpa.Field(ge=0)
+    correlation_without_shock: float = rpa.Field(nullable=True, ge=-1, le=1)
+    outside_band: bool
+    caveat: Optional[str] = rpa.Field(nullable=True)
+    q_value: float = rpa.Field(nullable=True, **PROB)
+    tests_in_family: int = rpa.Field(ge=1)
+
+    class Config:
+        name = "relationships_ccf"
+        unique = ["x", "y", "lag"]
+
+
+class RelationshipsGranger(_ResultModel):
+    cause: str
+    effect: str
+    lags: int = rpa.Field(ge=1)
+    n: int = rpa.Field(ge=0)
+    f_stat: float = rpa.Field(nullable=True, ge=0)
+    p_value: float = rpa.Field(nullable=True, **PROB)
+    df_num: int
+    df_denom: int
+    first_year: float = rpa.Field(nullable=True)
+    last_year: float = rpa.Field(nullable=True)
+    note: Optional[str] = rpa.Field(nullable=True)
+    caveat: str
+    q_value: float = rpa.Field(nullable=True, **PROB)
+    tests_in_family: int = rpa.Field(ge=1)
+
+    class Config:
+        name = "relationships_granger"
+        unique = ["cause", "effect", "lags"]
+
+
+class RelationshipsSkipped(_ResultModel):
+    x: str
+    y: str
+    n_years_overlap: int = rpa.Field(ge=0)
+    reason: str
+
+    class Config:
+        name = "relationships_skipped"
+
+
+class AnnualPanel(_ResultModel):
+    """The annual series the relationships use, one column each (which worker series exist depends on the data)."""
+
+    year: int = rpa.Field(unique=True)
+    defector_arrivals: float = rpa.Field(nullable=True, ge=0)
+
+    class Config:
+        name = "annual_panel"
+        strict = False
+
+
+#: Every result table with its model, headline_effects first (the labour revenue tables are
+#: checked by their own module and written as they come).
+RESULT_MODELS: dict[str, type[rpa.DataFrameModel]] = {m.Config.name: m for m in (
+    HeadlineEffects, SpecificationCurve, DefectorCountModel, DefectorCountFitted, FemaleShareTrend, FemaleShareFitted,
+    ItsTerms, ItsPaths, BreaksBreaks, BreaksBic, BreaksSegments, TradeMonthlyEffects, TradeMonthlyFitted, TradeMonthlyStl,
+    Forecasts, ForecastHistory, ForecastBacktest, ForecastAccuracy, RelationshipsCcf, RelationshipsGranger,
+    RelationshipsSkipped, AnnualPanel)}
+
+
+def _str_columns(name: str) -> list[str]:
+    schema = RESULT_MODELS[name].to_schema()
+    return [c for c, col in schema.columns.items() if str(col.dtype) in ("str", "string", "object")]
+
+
+def validate_result(name: str, frame: _pd.DataFrame) -> _pd.DataFrame:
+    """Check a result table against its model; an error names the table, the column and the rule."""
+    model = RESULT_MODELS.get(name)
+    if model is None:
+        return frame
+    frame = frame.copy()
+    for col in _str_columns(name):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("str").where(frame[col].notna(), None) if frame[col].dtype == object else frame[col]
+    try:
+        return model.validate(frame, lazy=True)
+    except rpa.errors.SchemaErrors as exc:
+        where = f"reports/tables/{name}.csv"
+        issues = []
+        for _, c in exc.failure_cases.head(20).iterrows():
+            line = int(c["index"]) + 2 if isinstance(c["index"], (int, float)) and c["index"] == c["index"] else None
+            column = c["column"] if isinstance(c["column"], str) else None
+            issues.append(_Issue(where, line, column, f"{c['check']} (result model analysis.schemas.{model.__name__})",
+                                 None if c["failure_case"] is None else str(c["failure_case"])))
+        raise _DataError(issues) from None
+
+
+def read_result(name: str, path: _Path) -> _pd.DataFrame:
+    """Read a result table written by `nkflows fit`, text columns as text, and check it against its model."""
+    frame = _pd.read_csv(path, dtype={c: "str" for c in _str_columns(name)})
+    return validate_result(name, frame)

@@ -25,7 +25,8 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def report(built, tmp_path_factory):
-    """One ``nkflows report`` (HTML and PDF) of that build: (path of report.html, output folder, WeasyPrint's warnings)."""
+    """One ``nkflows fit`` and ``nkflows report`` (HTML and PDF) of that build: (path of report.html, output folder, WeasyPrint's warnings)."""
+    from analysis.models.run import fit
     from analysis.report.build import build_report
 
     _, processed = built
@@ -35,6 +36,7 @@ def report(built, tmp_path_factory):
     handler.emit = lambda record: warnings.append(record.getMessage())
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
+    fit(processed, out)
     try:
         path = build_report(processed, out)
     finally:

@@ -34,6 +34,7 @@ import pytest
 from analysis.build import build
 from analysis.datapackage import PUBLISHED
 from analysis.paths import RAW, ROOT
+from analysis.models.run import fit
 from analysis.report.build import build_report
 from analysis.errors import IssueLog
 from analysis.validate import check_manifest, read_published, validate_processed
@@ -181,6 +182,7 @@ def states(built, reported, tmp_path_factory):
     base = tmp_path_factory.mktemp("atomic")
     old_processed, old_reports = base / "old_processed", base / "old_reports"
     build(older_raw(base / "old_raw"), old_processed)
+    fit(old_processed, old_reports)
     build_report(old_processed, old_reports)
     again_processed, again_reports = base / "again_processed", base / "again_reports"
     seconds = {

@@ -76,3 +76,54 @@ def test_female_share_trend_known_slope():
     t = defector_counts.fit_female_share(annual)["terms"].iloc[0]
     assert t["ci_low"] < np.exp(0.05) < t["ci_high"]
     assert 0.5 < t["scale"] < 2.5  # binomial data: Pearson scale near 1
+
+
+def test_arithmetic_mix_recovers_a_drop_in_a_year_split_between_regimes():
+    """Counts whose split year is the share-weighted sum of the two regimes' counts: the arithmetic-mix step recovers
+    the rate ratio; a fractional step on the log scale (a geometric mix) misreads the split year and misses it."""
+    from dataclasses import replace
+
+    from analysis.models import arrivals, spec
+
+    years = pd.period_range("2002", "2025", freq="Y")
+    ev = events_frame(drop="2019-07-02")  # half of 2019 after the event
+    share = interventions.step(years, pd.Timestamp("2019-07-02"))
+    true_ratio = 0.1
+    mu = 2000 * np.exp(0.01 * (years.year - 2002)) * (1 - share + share * true_ratio)
+    rng = np.random.default_rng(31)
+    alpha = 0.002
+    counts = pd.Series(rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mu)).astype(float), index=years)
+    base = replace(spec.ARRIVALS_HEADLINE, events=("drop",), name="toy")
+    a = arrivals.fit(counts, ev, base)
+    f = arrivals.fit(counts, ev, replace(base, steps="fractional"))
+    arith = a["effects"].iloc[0]
+    assert arith["ci_low"] < true_ratio < arith["ci_high"]
+    assert arith["rate_ratio"] == pytest.approx(true_ratio, rel=0.1)
+    split = list(years.year).index(2019)
+    # the split year: the arithmetic mix expects its count; the geometric mix expects about 0.1^0.5 = 0.32 of the old level, not 0.55
+    assert a["model"].mean(a["result"].params)[split] == pytest.approx(mu[split], rel=0.05)
+    assert f["model"].mean(f["result"].params)[split] < 0.75 * mu[split]
+    # a year wholly before or after: the three step forms agree on the design
+    X, S = arrivals.design(years, ev, base)
+    assert list(X.columns) == ["const", "trend"] and S.loc[years[0], "step:drop"] == 0 and S.loc[years[-1], "step:drop"] == 1
+    assert S.loc[pd.Period("2019", "Y"), "step:drop"] == pytest.approx(183 / 365)
+
+
+def test_quasi_poisson_scales_the_poisson_interval_by_the_pearson_dispersion():
+    from dataclasses import replace
+
+    from analysis.models import arrivals, spec
+
+    years = pd.period_range("2002", "2025", freq="Y")
+    ev = events_frame(drop="2014-01-01")
+    rng = np.random.default_rng(5)
+    mu = np.where(years.year < 2014, 1000.0, 400.0)
+    counts = pd.Series(rng.negative_binomial(10, 10 / (10 + mu)).astype(float), index=years)
+    qp = arrivals.fit(counts, ev, replace(spec.ARRIVALS_HEADLINE, events=("drop",), family="quasi_poisson", steps="whole_year", name="qp"))
+    # a Poisson GLM with scale X2 is the same model
+    import statsmodels.api as sm
+
+    X = pd.concat([qp["X"]], axis=1)
+    glm = sm.GLM(counts.to_numpy(), X, family=sm.families.Poisson()).fit(scale="X2")
+    assert qp["effects"].iloc[0]["rate_ratio"] == pytest.approx(np.exp(glm.params["step:drop"]), rel=1e-4)
+    assert qp["se"]["step:drop"] == pytest.approx(glm.bse["step:drop"], rel=0.02)

@@ -21,11 +21,10 @@ def paths(paths: pd.DataFrame, events: pd.DataFrame, model: str, title: str, yla
     ax.fill_between(x, fitted["low"], fitted["high"], color=style.COLORS["band"], alpha=0.5, linewidth=0, label="95% interval of the fit")
     ids = [e for e in d["event_id"].dropna().unique()]
     for i, event_id in enumerate(ids):
-        cf = d.loc[d["scenario"] == f"without {event_id}"]
-        after = cf["mean"].to_numpy() != fitted["mean"].to_numpy()
+        cf = d.loc[d["scenario"] == f"without {event_id}"]  # drawn only for the stated horizon after the event
         title_row = events.loc[events["event_id"] == event_id, "title"]
         name = title_row.iloc[0].split(" (")[0] if not title_row.empty else event_id
-        ax.plot(x[after], cf["mean"].to_numpy()[after], linestyle=LINESTYLES[i % 3], color=style.COLORS["model"],
+        ax.plot(style.decimal_year(cf["period"]), cf["mean"].to_numpy(), linestyle=LINESTYLES[i % 3], color=style.COLORS["model"],
                 label=f"Without: {name[:45]}")
     style.log_counts(ax)
     ax.set_ylabel(ylabel)

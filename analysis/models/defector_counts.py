@@ -17,17 +17,17 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import interventions, nb2
+from . import interventions, nb2, spec
 
-#: Level shifts of the foundation model, by event id (dates come from the events table).
-LEVEL_SHIFTS: list[tuple[str, str]] = [("step", "kim-jong-il-death"), ("step", "border-closure-2020")]
+#: Level shifts of the log-linear count model, by event id (from the specification file; dates from the events table).
+#: The report's headline count model is :mod:`.arrivals` (arithmetic-mix steps); this one is its fractional-step alternative.
+LEVEL_SHIFTS: list[tuple[str, str]] = [("step", spec.SUCCESSION), ("step", spec.CLOSURE)]
 LABELS = {
-    "step:kim-jong-il-death": "Kim Jong Un succession (Kim Jong Il's death, Dec 2011)",
-    "step:border-closure-2020": "COVID-19 border closure (Jan 2020)",
+    **{f"step:{e}": f"{spec.EVENT_NAMES[e]} (level change)" for _, e in LEVEL_SHIFTS},
     "trend": "linear trend (per year)",
     "const": "intercept (arrivals in the first year)",
 }
-FIRST_YEAR = 2002  # first year of the MOU series with single-year rows
+FIRST_YEAR = spec.FIRST_YEAR
 
 
 def _annual_frame(annual: pd.DataFrame, first_year: int) -> pd.DataFrame:

@@ -23,25 +23,17 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import interventions, nb2
+from . import interventions, nb2, series, spec
 
-#: The changes users ask about, by event id (dates come from the events table).
-CHANGES: list[tuple[str, str]] = [
-    ("kim-jong-il-death", "Kim Jong Un succession (Kim Jong Il's death)"),
-    ("unsc-2270", "2016-2017 sanctions (from UNSC 2270)"),
-    ("border-closure-2020", "COVID-19 border closure"),
-]
+#: The changes users ask about, by event id (dates come from the events table; ids from the specification file).
+CHANGES: list[tuple[str, str]] = spec.ITS_CHANGES
 MIN_SIDE = 4
 FREQ_NAME = {"Y": "annual", "Q": "quarterly"}
 
 
 def annual_counts(annual: pd.DataFrame, first_year: int = 2002) -> pd.Series:
     """Preferred annual totals from ``defector_arrivals_annual`` as a series on a period index."""
-    data = annual.loc[annual["year"] >= first_year].sort_values("year")
-    years = data["year"].astype(int).to_numpy()
-    if data.empty or not np.array_equal(years, np.arange(years[0], years[-1] + 1)):
-        raise nb2.ModelError(f"defector_arrivals_annual: the interrupted time series needs every year from {first_year}; found {list(years)}")
-    return pd.Series(data["total"].to_numpy(float), index=pd.PeriodIndex(years.astype(str), freq="Y"), name="arrivals")
+    return series.annual_arrivals(annual, first_year)
 
 
 def quarterly_counts(arrivals: pd.DataFrame) -> pd.Series:
@@ -116,14 +108,19 @@ def fit(counts: pd.Series, events: pd.DataFrame, changes: list[tuple[str, str]] 
 
     paths = []
     scenarios = [("fitted", None)] + [(f"without {event_id}", event_id) for event_id, _ in changes]
+    horizon = spec.COUNTERFACTUAL_HORIZON.get(freq, 3)
     for scenario, event_id in scenarios:
         X0 = X.copy()
+        keep = np.ones(len(counts), bool)
         if event_id:
             X0[[f"step:{event_id}", f"ramp:{event_id}"]] = 0.0
-        m = res.mean_interval(X0)
+            # a counterfactual path runs from the event's period for a stated horizon, no further
+            start = int(np.argmax(counts.index.end_time >= interventions.event_date(events, event_id)))
+            keep = (np.arange(len(counts)) >= start) & (np.arange(len(counts)) <= start + horizon)
+        m = res.mean_interval(X0).loc[keep]
         paths.append(pd.DataFrame({
-            "model": f"its_{name}", "period": counts.index.astype(str), "period_start": counts.index.start_time.strftime("%Y-%m-%d"),
-            "scenario": scenario, "event_id": event_id, "observed": counts.to_numpy(), "mean": m["mean"].to_numpy(),
+            "model": f"its_{name}", "period": counts.index[keep].astype(str), "period_start": counts.index[keep].start_time.strftime("%Y-%m-%d"),
+            "scenario": scenario, "event_id": event_id, "observed": counts.to_numpy()[keep], "mean": m["mean"].to_numpy(),
             "low": m["low"].to_numpy(), "high": m["high"].to_numpy(),
         }))
     return {"terms": terms.round(6), "paths": pd.concat(paths, ignore_index=True).round(3)}

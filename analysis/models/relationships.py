@@ -16,6 +16,12 @@ turned into year-on-year changes of its logarithm (growth rates) first, and
 
 Small samples are said out loud: each row carries its N and a warning when N is below
 :data:`SMALL_N`. Granger "causality" is predictive precedence, not causation.
+
+Because all the series fell together in 2020-21, each correlation is also given without
+the growth years of that shock (:data:`spec.SHOCK_YEARS`), and with a permutation p-value
+(the x growth rates shuffled among the year pairs, :data:`PERMUTATIONS` times, seeded).
+Every p-value the report prints (the correlations' permutation p-values and the Granger
+tests) is one family: Benjamini-Hochberg q-values are computed across all of them.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .forecasts import annual_china_trade
+from . import series as selectors
+from . import spec
 from .nb2 import Z95, ModelError
 
 SMALL_N = 20
+PERMUTATIONS = 2000
 MAX_LAG = 2
 MIN_PAIRS = 8  # a pair of series with fewer overlapping growth years at lag 0 is listed as skipped, not tested
 
@@ -39,8 +47,22 @@ def growth(series: pd.Series) -> pd.Series:
     return np.log(full).diff()
 
 
-def cross_correlations(x: pd.Series, y: pd.Series, max_lag: int = MAX_LAG) -> pd.DataFrame:
-    """corr(x_t, y_{t+k}) for k = -max_lag..max_lag, pairwise complete."""
+def permutation_p(x: np.ndarray, y: np.ndarray, draws: int = PERMUTATIONS, seed: int = spec.SEEDS["permutation"]) -> float:
+    """Two-sided permutation p-value of Pearson's r: the share of shuffles of x with |r| at least the observed (observed included)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 3:
+        return np.nan
+    rng = np.random.default_rng(seed)
+    xs = (x - x.mean()) / x.std()
+    ys = (y - y.mean()) / y.std()
+    r = abs(float(xs @ ys) / len(x))
+    perm = np.array([rng.permutation(xs) for _ in range(draws)])
+    rp = np.abs(perm @ ys / len(x))
+    return float((1 + np.sum(rp >= r - 1e-12)) / (draws + 1))
+
+
+def cross_correlations(x: pd.Series, y: pd.Series, max_lag: int = MAX_LAG, shock_years=spec.SHOCK_YEARS) -> pd.DataFrame:
+    """corr(x_t, y_{t+k}) for k = -max_lag..max_lag, pairwise complete; also without the pairs that touch ``shock_years``."""
     years = pd.RangeIndex(min(x.index.min(), y.index.min()), max(x.index.max(), y.index.max()) + 1)
     x, y = x.reindex(years), y.reindex(years)
     rows = []
@@ -48,10 +70,28 @@ def cross_correlations(x: pd.Series, y: pd.Series, max_lag: int = MAX_LAG) -> pd
         pair = pd.DataFrame({"x": x, "y": y.shift(-k)}).dropna()
         n = len(pair)
         r = float(pair["x"].corr(pair["y"])) if n >= 3 else np.nan
-        rows.append({"lag": k, "n": n, "correlation": r, "band": Z95 / np.sqrt(n) if n > 0 else np.nan})
+        calm = pair.loc[~pair.index.isin(shock_years) & ~(pair.index + k).isin(shock_years)]
+        r0 = float(calm["x"].corr(calm["y"])) if len(calm) >= 3 else np.nan
+        rows.append({"lag": k, "n": n, "correlation": r, "band": Z95 / np.sqrt(n) if n > 0 else np.nan,
+                     "permutation_p": permutation_p(pair["x"].to_numpy(), pair["y"].to_numpy()) if n >= 3 else np.nan,
+                     "n_without_shock": len(calm), "correlation_without_shock": r0})
     out = pd.DataFrame(rows)
     out["outside_band"] = out["correlation"].abs() > out["band"]
     return out
+
+
+def bh_q_values(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values (step-up adjusted p-values) of the p-values ``p``; missing stay missing."""
+    p = np.asarray(p, float)
+    q = np.full(len(p), np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return q
+    order = ok[np.argsort(p[ok], kind="stable")]
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    return q
 
 
 def granger(x: pd.Series, y: pd.Series, lags: int) -> dict:
@@ -80,13 +120,9 @@ def annual_series(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     """The annual series the relationships use, by name, indexed by year (published tables only)."""
     annual = tables["defector_arrivals_annual"]
     out = {"defector_arrivals": pd.Series(annual["total"].to_numpy(float), index=annual["year"].astype(int).to_numpy())}
-    trade = annual_china_trade(tables["trade_annual"]).dropna()
-    out["china_prk_trade_total"] = pd.Series(trade.to_numpy(), index=trade.index.year)
-    ta = tables["trade_annual"]
-    g = ta.loc[(ta["agency"] == "GACC") & (ta["reporter"] == "CHN") & (ta["partner"] == "PRK")]
-    for col, name in (("imports_usd", "china_imports_from_prk"), ("exports_usd", "china_exports_to_prk")):
-        s = g.loc[g[col].notna()]
-        out[name] = pd.Series(s[col].to_numpy(float), index=s["year"].astype(int).to_numpy())
+    for col, name in (("total_usd", "china_prk_trade_total"), ("imports_usd", "china_imports_from_prk"), ("exports_usd", "china_exports_to_prk")):
+        s = selectors.china_customs(tables["trade_annual"], col, "Y").dropna()
+        out[name] = pd.Series(s.to_numpy(), index=s.index.year)
     w = tables["labor_workers"]
     for host, measure in (("RUS", "entries_for_work"), ("RUS", "entries_total"), ("CHN", "entries_for_work")):
         s = worker_series(w, host, measure)
@@ -97,11 +133,9 @@ def annual_series(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
 
 def worker_series(workers: pd.DataFrame, host: str, measure: str) -> pd.Series:
     """One official annual worker measure for one host: calendar-year figures, the mean where sources differ."""
-    w = workers.loc[(workers["host"] == host) & (workers["measure"] == measure) & workers["value"].notna() & workers["period_start"].notna()]
-    start, end = pd.to_datetime(w["period_start"]), pd.to_datetime(w["period_end"])
-    calendar = (start.dt.month == 1) & (start.dt.day == 1) & (end.dt.month == 12) & (end.dt.day == 31) & (start.dt.year == end.dt.year)
-    w = w.loc[calendar]
-    return w.groupby(start[calendar].dt.year)["value"].mean().astype(float).rename_axis(None)
+    w = workers.loc[(workers["host"] == host) & (workers["measure"] == measure) & workers["value"].notna()]
+    w = selectors.calendar_year_rows(w)
+    return w.groupby("year")["value"].mean().astype(float).rename_axis(None)
 
 
 PAIRS: list[tuple[str, str]] = [
@@ -147,6 +181,12 @@ def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     small = gr["n"] < SMALL_N
     gr["caveat"] = np.where(small, "small sample: F test on fewer than 20 years has little power, and a rejection can come from one year such as 2020; "
                                    "predictive precedence, not causation", "predictive precedence, not causation")
+    # one family: every p-value the report prints (permutation p of each correlation, each Granger test)
+    q = bh_q_values(np.concatenate([ccf["permutation_p"].to_numpy(float), gr["p_value"].to_numpy(float)]))
+    ccf["q_value"] = q[: len(ccf)]
+    gr["q_value"] = q[len(ccf):]
+    ccf["tests_in_family"] = gr["q_value"].notna().sum() + ccf["q_value"].notna().sum()
+    gr["tests_in_family"] = ccf["tests_in_family"].iloc[0]
     panel = pd.DataFrame(series).rename_axis("year").reset_index()
     skip = pd.DataFrame(skipped, columns=["x", "y", "n_years_overlap", "reason"])
     return {"relationships_ccf": ccf.round(6), "relationships_granger": gr.round(6), "relationships_skipped": skip, "annual_panel": panel}

@@ -10,7 +10,11 @@ by the Kalman filter, which skips the months no source reports, so the gaps need
 filling). Seasonality is two Fourier pairs (four coefficients instead of eleven month
 dummies, because about half of the months are missing). The steps are built from the
 events table by event id (:data:`INTERVENTIONS`). An effect exp(g_j) - 1 is the %
-change in the monthly level after the event, other things equal, with a 95% interval.
+change in the monthly level after the event, other things equal, with a 95% interval from
+the observed information (:mod:`.sarimax`). :func:`curve` refits each direction under every
+specification in :mod:`.spec` (with and without the reopening step, near-zero months dropped
+or floored, robust and outer-product covariance) and adds the joint Wald test of the two 2017
+resolutions, whose combined change (the sum of their steps) is the headline.
 
 The STL decomposition (``statsmodels.tsa.seasonal.STL``, robust) needs an unbroken
 series, so months without a figure are filled by linear interpolation on the log scale
@@ -20,23 +24,15 @@ the figure draws them hollow.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.tsa.seasonal import STL
-from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from . import interventions
-from .breaks import monthly_china
+from . import interventions, sarimax, series, spec
 from .nb2 import Z95, ModelError
 
-INTERVENTIONS: list[tuple[str, str]] = [
-    ("unsc-2371", "UNSC 2371 (Aug 2017): ban on DPRK coal, iron and seafood exports"),
-    ("unsc-2397", "UNSC 2397 (Dec 2017): caps on fuel, bans on machinery exports to the DPRK"),
-    ("border-closure-2020", "COVID-19 border closure (Jan 2020)"),
-    ("freight-train-resumption-2022-09", "Dandong-Sinuiju freight trains resume (Sep 2022)"),
-]
+INTERVENTIONS = spec.TRADE_INTERVENTIONS
 HARMONICS = 2
 DIRECTIONS = {"exports_usd": "China's exports to the DPRK", "imports_usd": "China's imports from the DPRK"}
 
@@ -62,9 +58,20 @@ def regular(series: pd.Series, start: pd.Period | None = None, end: pd.Period | 
     return series.reindex(idx)
 
 
-def fit(series: pd.Series, events: pd.DataFrame, changes=INTERVENTIONS, what: str = "trade") -> dict:
+def treat_near_zero(values: pd.Series, how: str, threshold: float = spec.NEAR_ZERO_USD) -> pd.Series:
+    """Months under ``threshold``: ``keep`` as published, ``drop`` (treated as unpublished) or ``floor`` at the threshold."""
+    if how == "keep":
+        return values
+    if how == "drop":
+        return values.loc[values >= threshold]
+    if how == "floor":
+        return values.clip(lower=threshold)
+    raise ModelError(f"near-zero months: unknown treatment {how!r}")
+
+
+def fit(values: pd.Series, events: pd.DataFrame, changes=INTERVENTIONS, what: str = "trade", cov_type: str = "oim") -> dict:
     """Fit one direction; return the statsmodels result, the exog and tidy tables."""
-    y = np.log(regular(series))
+    y = np.log(regular(values))
     n_obs = int(y.notna().sum())
     X = exog(y.index, events, changes)
     if n_obs <= X.shape[1] + 3:
@@ -75,16 +82,22 @@ def fit(series: pd.Series, events: pd.DataFrame, changes=INTERVENTIONS, what: st
             before = y.notna() & (X[col] < 0.5)
             if after.sum() == 0 or before.sum() == 0:
                 raise ModelError(f"{what}: no observed month on one side of {col}; drop it or add data")
-    model = SARIMAX(y.to_numpy(), exog=X.to_numpy(), order=(1, 0, 0), trend="n")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.fit(disp=False, maxiter=500, method="lbfgs")
-    if not res.mle_retvals.get("converged", False):
-        raise ModelError(f"{what}: the SARIMAX fit did not converge")
+    res = sarimax.fit(y.to_numpy(), X.to_numpy(), what, cov_type)
     names = list(X.columns) + ["ar.L1", "sigma2"]
     params = pd.Series(res.params, index=names)
     bse = pd.Series(res.bse, index=names)
-    return {"result": res, "exog": X, "y": y, "params": params, "bse": bse, "n_obs": n_obs}
+    cov = pd.DataFrame(res.cov_params(), index=names, columns=names)
+    return {"result": res, "exog": X, "y": y, "params": params, "bse": bse, "cov": cov, "n_obs": n_obs}
+
+
+def combined(fitted: dict, event_ids) -> dict:
+    """The summed level change of several steps (log scale) with its standard error, and the joint Wald test that all are zero."""
+    terms = [f"step:{e}" for e in event_ids]
+    b = fitted["params"][terms].to_numpy()
+    V = fitted["cov"].loc[terms, terms].to_numpy()
+    total, se = float(b.sum()), float(np.sqrt(V.sum()))
+    wald = float(b @ np.linalg.solve(V, b))
+    return {"coef": total, "se": se, "wald": wald, "df": len(terms), "p_value": float(stats.chi2.sf(wald, len(terms)))}
 
 
 def effects(fitted: dict, direction: str, changes=INTERVENTIONS) -> pd.DataFrame:
@@ -129,15 +142,56 @@ def stl(series: pd.Series, name: str) -> pd.DataFrame:
                          "seasonal": res.seasonal, "remainder": res.resid})
 
 
+FLOWS = {"exports_usd": spec.EXPORTS, "imports_usd": spec.IMPORTS}
+
+
+def curve(values: pd.Series, events: pd.DataFrame, column: str, specs: list[spec.TradeSpec] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Rows of ``specification_curve`` for one direction: each effect in :data:`spec.EFFECTS` of this flow under each specification,
+    plus the joint Wald test of the two 2017 resolutions; and the headline fit."""
+    specs = spec.trade_curve() if specs is None else specs
+    flow = FLOWS[column]
+    rows, headline = [], None
+    fits: dict[tuple, dict] = {}  # one likelihood fit per (data, events); the covariance variants reuse it
+    for s in specs:
+        data = treat_near_zero(values, s.near_zero)
+        changes = [(e, label) for e, label in INTERVENTIONS if e in s.events]
+        key = (tuple(data.index.astype(str)), tuple(data.to_numpy()), s.events)
+        if key not in fits:
+            fits[key] = fit(data, events, changes, what=f"trade specification {s.name} ({DIRECTIONS[column]})")
+        f = dict(fits[key])
+        names = list(f["cov"].index)
+        f["cov"] = pd.DataFrame(getattr(f["result"], f"cov_params_{s.cov}"), index=names, columns=names)
+        if not np.all(np.isfinite(f["cov"].to_numpy())):
+            raise ModelError(f"trade specification {s.name} ({DIRECTIONS[column]}): no finite {s.cov} covariance")
+        if s.name == spec.TRADE_HEADLINE.name:
+            headline = f
+        base = {"flow": flow, "specification": s.name, "description": s.description, "headline": s.name == spec.TRADE_HEADLINE.name,
+                "scale": "ratio", "n": f["n_obs"], "aic": float(f["result"].aic)}
+        for effect in spec.EFFECTS:
+            if effect.flow != flow or not set(effect.event_ids) <= set(s.events):
+                continue
+            c = combined(f, effect.event_ids)
+            rows.append({**base, "event_ids": ";".join(effect.event_ids), "estimate": float(np.exp(c["coef"])),
+                         "ci_low": float(np.exp(c["coef"] - Z95 * c["se"])), "ci_high": float(np.exp(c["coef"] + Z95 * c["se"])),
+                         "test": "", "statistic": np.nan, "p_value": np.nan})
+            if len(effect.event_ids) > 1:
+                rows.append({**base, "event_ids": ";".join(effect.event_ids), "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                             "scale": "test", "test": f"joint Wald chi2({c['df']}): both steps zero", "statistic": c["wald"],
+                             "p_value": c["p_value"]})
+    return pd.DataFrame(rows), headline
+
+
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     events, monthly = tables["events"], tables["trade_monthly"]
-    eff, paths = [], []
+    eff, paths, curves = [], [], []
     for column, label in DIRECTIONS.items():
-        s = monthly_china(monthly, column)
-        f = fit(s, events, what=f"monthly model of {label}")
+        values = series.china_customs(monthly, column, "M")
+        rows, f = curve(values, events, column)
+        curves.append(rows)
         eff.append(effects(f, column))
         paths.append(fitted_path(f, column))
-    total = monthly_china(monthly, "total_usd")
+    total = series.china_customs(monthly, "total_usd", "M")
     return {"trade_monthly_effects": pd.concat(eff, ignore_index=True).round(6),
             "trade_monthly_fitted": pd.concat(paths, ignore_index=True).round(6),
-            "trade_monthly_stl": stl(total, "total_usd").round(6)}
+            "trade_monthly_stl": stl(total, "total_usd").round(6),
+            "trade_curve": pd.concat(curves, ignore_index=True)}

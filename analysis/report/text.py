@@ -1,8 +1,16 @@
-"""Sentences for the report, generated from published and result tables (no typed numbers)."""
+"""Sentences for the report, generated from published and result tables (no typed numbers).
+
+Every event effect a sentence states comes from ``headline_effects`` through
+:func:`effect_phrase`, so an effect is stated in one form with one set of numbers
+wherever it appears; an effect whose interval spans more than two orders of magnitude
+is said to be not estimable instead of being printed as a percentage.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
+
+from ..models import series, spec
 
 
 def n(x: float) -> str:
@@ -44,24 +52,53 @@ def arrivals_summary(annual: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def count_model_reading(terms: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
+def headline(effects: pd.DataFrame, key: str) -> pd.Series:
+    """The headline row of one effect (by its key in analysis/models/spec.py)."""
+    hit = effects.loc[effects["effect"] == key]
+    if hit.empty:
+        raise KeyError(f"headline_effects has no effect {key!r}; run `nkflows fit`")
+    return hit.iloc[0]
+
+
+def effect_phrase(row: pd.Series) -> str:
+    """One effect as the report states it: change, ratio, interval, N and the range over the specification curve."""
+    interval = f"95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}"
+    spread = (f"{row['curve_low']:.2f} to {row['curve_high']:.2f} across {int(row['n_specifications'])} specifications"
+              if int(row["n_specifications"]) > 1 else "one specification")
+    if not bool(row["estimable"]):
+        return (f"not estimable with these data (the ratio's 95% interval runs from {row['ci_low']:.2f} to {row['ci_high']:.2f}, "
+                f"more than two orders of magnitude; N = {int(row['n'])})")
+    change = pct_change(row["estimate"]) if row["estimate"] < 2 else f"{row['estimate']:.1f} times as high"
+    return f"{change} (ratio {row['estimate']:.2f}, {interval}, N = {int(row['n'])}; {spread})"
+
+
+def count_model_reading(effects: pd.DataFrame, terms: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
     t = terms.set_index("term")
-    succ, closure, trend = t.loc["step:kim-jong-il-death"], t.loc["step:border-closure-2020"], t.loc["trend"]
-    date = lambda eid: pd.Timestamp(events.loc[events["event_id"] == eid, "date"].iloc[0]).strftime("%d %B %Y")  # noqa: E731
+    trend = t.loc["trend"]
+    date = lambda eid: series.event_date(events, eid).strftime("%d %B %Y")  # noqa: E731
+    succ, sanctions, closure = (headline(effects, k) for k in ("arrivals_succession", "arrivals_sanctions_2016", "arrivals_closure"))
     return {
         "succession": (
-            f"After Kim Jong Il's death ({date('kim-jong-il-death')}) and Kim Jong Un's succession, arrivals ran "
-            f"{pct_change(succ['rate_ratio'])} than the pre-existing trend implies ({ratio(succ)})."
+            f"After Kim Jong Il's death ({date(spec.SUCCESSION)}) and Kim Jong Un's succession, arrivals ran "
+            f"{effect_phrase(succ)} than the pre-existing trend implies."
+        ),
+        "sanctions": (
+            f"From the 2016 sanctions ({date(spec.SANCTIONS_2016)}) on, arrivals ran {effect_phrase(sanctions)} than the trend implies."
         ),
         "closure": (
-            f"From the border closure ({date('border-closure-2020')}) on, arrivals ran {pct_change(closure['rate_ratio'])} "
-            f"than the model without the closure implies ({ratio(closure)})."
+            f"From the border closure ({date(spec.CLOSURE)}) on, arrivals ran {effect_phrase(closure)} "
+            f"than the model without the closure implies."
         ),
+        "closure_title": (f"ran {pct_change(closure['estimate'])} after the 2020 border closure" if bool(closure["estimable"])
+                          else "fell after the 2020 border closure"),
         "trend": f"The underlying trend is a rate ratio of {trend['rate_ratio']:.3f} per year (95% CI {trend['ci_low']:.3f} to {trend['ci_high']:.3f}).",
         "fit": (
-            f"Negative binomial (NB2) regression on N = {int(t['n'].iloc[0])} years ({int(t['first_year'].iloc[0])}-{int(t['last_year'].iloc[0])}); "
+            f"Negative binomial (NB2) regression on N = {int(t['n'].iloc[0])} years ({int(t['first_year'].iloc[0])}-{int(t['last_year'].iloc[0])}), "
+            "each event's year an arithmetic mix of the regimes before and after it; "
             f"estimated dispersion alpha = {t.loc['alpha', 'coef']:.3f}; a Poisson fit of the same design has Pearson dispersion "
-            f"{t['poisson_pearson_dispersion'].iloc[0]:.1f}, far above 1, which is why the negative binomial is used."
+            f"{t['poisson_pearson_dispersion'].iloc[0]:.1f}, far above 1, which is why the negative binomial is used. "
+            "Each effect's range is over the specification curve (reports/tables/specification_curve.csv): no trend or segment trends, "
+            "fractional or whole-year steps, with or without UNSC 2270, quasi-Poisson, HAC errors, a transit lag."
         ),
         "caveat": t["caveat"].iloc[0],
     }
@@ -104,7 +141,7 @@ def usd(x: float) -> str:
 
 
 def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
-    g = annual.loc[(annual["agency"] == "GACC") & (annual["reporter"] == "CHN") & (annual["partner"] == "PRK") & annual["total_usd"].notna()].sort_values("year")
+    g = series.china_customs_rows(annual, "total_usd").sort_values("year")
     peak = g.loc[g["total_usd"].idxmax()]
     low = g.loc[g["year"] >= 2020].sort_values("total_usd").iloc[0]
     last = g.iloc[-1]
@@ -132,7 +169,7 @@ def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
 
 
 def monthly_title(monthly: pd.DataFrame) -> str:
-    m = monthly.loc[(monthly["agency"] == "GACC") & (monthly["reporter"] == "CHN") & (monthly["partner"] == "PRK") & monthly["total_usd"].notna()]
+    m = series.china_customs_rows(monthly, "total_usd")
     before = m.loc[m["year"] < 2020]
     during = m.loc[m["year"].isin([2020, 2021])]
     if before.empty or during.empty:

@@ -5,45 +5,41 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .text import n, p_value, pct_change, ratio, usd
+from ..models import series, spec
+from .text import effect_phrase, headline, n, p_value, usd
 
 
 def _event(events: pd.DataFrame, event_id: str) -> tuple[str, str]:
-    row = events.loc[events["event_id"] == event_id].iloc[0]
-    return row["title"], pd.Timestamp(row["date"]).strftime("%d %B %Y").lstrip("0")
+    return series.event_title(events, event_id), series.event_date(events, event_id).strftime("%d %B %Y").lstrip("0")
 
 
 def its_reading(terms: pd.DataFrame, paths: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
+    """The segmented-trend (ITS) model: what it adds (slope changes, counterfactual paths to a stated horizon).
+
+    Its level changes are alternatives on the specification curve, not headline effects, so no sentence here
+    restates them: the effects are stated once, from ``headline_effects``."""
     out = {}
     for model, key in (("its_annual", "annual"), ("its_quarterly", "quarterly")):
         t = terms.loc[terms["model"] == model]
         if t.empty:
             continue
         per = "year" if key == "annual" else "quarter"
-        parts = []
-        for event_id in t["event_id"].dropna().unique():
-            level = t.loc[(t["event_id"] == event_id) & (t["change"] == "level")].iloc[0]
-            slope = t.loc[(t["event_id"] == event_id) & (t["change"] == "slope")].iloc[0]
-            title, date = _event(events, event_id)
-            parts.append(f"at {title.split(' (')[0]} ({date}) the level ran {pct_change(level['rate_ratio'])} ({ratio(level)}) and the growth "
-                         f"ratio per {per} changed by a factor of {slope['rate_ratio']:.2f} ({slope['ci_low']:.2f} to {slope['ci_high']:.2f})")
         first = t.iloc[0]
-        out[key] = (f"{key.capitalize()} model, N = {int(first['n'])} {per}s ({first['first_period']} to {first['last_period']}): "
-                    + "; ".join(parts) + ".")
-    a = paths.loc[paths["model"] == "its_annual"]
-    last = a["period"].iloc[-1]
-    cf = a.loc[(a["period"] == last) & (a["scenario"] == "without border-closure-2020")]
-    obs = a.loc[(a["period"] == last) & (a["scenario"] == "fitted")]
-    if not cf.empty:
-        c, o = cf.iloc[0], obs.iloc[0]
-        out["counterfactual"] = (f"Without the closure's level and slope change, the annual model expects {n(c['mean'])} arrivals in {last} "
-                                 f"(95% CI {n(c['low'])} to {n(c['high'])}); {n(o['observed'])} arrived.")
-    out["title"] = ("Arrivals fell at the succession and collapsed at the 2020 closure; dashed lines show the paths "
-                    "the model implies without each change")
-    q = terms.loc[(terms["model"] == "its_quarterly") & (terms["change"] == "level")]
-    if not q.empty:
-        out["title_quarterly"] = (f"Quarterly arrivals ran {pct_change(q.iloc[0]['rate_ratio'])} after the closure "
-                                  f"(95% CI {q.iloc[0]['ci_low']:.2f}-{q.iloc[0]['ci_high']:.2f} as a rate ratio)")
+        names = [spec.EVENT_NAMES.get(e, e) for e in t["event_id"].dropna().unique()]
+        out[key] = (f"The {key} segmented-trend model (N = {int(first['n'])} {per}s, {first['first_period']} to {first['last_period']}) "
+                    f"lets the trend change slope as well as level at {', '.join(names)}; its level changes are on the specification "
+                    "curve beside the headline effects above (reports/tables/specification_curve.csv).")
+    a = paths.loc[(paths["model"] == "its_annual") & (paths["scenario"] == f"without {spec.CLOSURE}")]
+    if not a.empty:
+        c = a.iloc[-1]
+        horizon = spec.COUNTERFACTUAL_HORIZON["Y"]
+        out["counterfactual"] = (f"Without the closure's level and slope change, the annual segmented-trend model expects {n(c['mean'])} arrivals "
+                                 f"in {c['period']} (95% CI {n(c['low'])} to {n(c['high'])}); {n(c['observed'])} arrived. Counterfactual paths "
+                                 f"stop {horizon} years after their event: further out they extrapolate a trend the data cannot check.")
+    out["title"] = ("Arrivals with the segmented-trend fit; dashed lines show the paths without each change, "
+                    f"drawn for at most {spec.COUNTERFACTUAL_HORIZON['Y']} years after it")
+    out["title_quarterly"] = (f"Quarterly arrivals around the 2020 closure, with the path without it for "
+                              f"{spec.COUNTERFACTUAL_HORIZON['Q']} quarters")
     out["caveat"] = terms["caveat"].iloc[0]
     return out
 
@@ -67,26 +63,35 @@ def breaks_reading(found: pd.DataFrame, bic: pd.DataFrame, events: pd.DataFrame)
             title, date = _event(events, r["nearest_event_id"])
             band = r["break_period"] if r["band_low"] == r["band_high"] else f"{r['band_low']} to {r['band_high']}"
             when = "before" if r["days_from_event_to_break"] >= 0 else "after"
-            parts.append(f"{r['break_period']} (95% band {band}; level x{r['ratio_after_to_before']:.2f}; nearest event: {title.split(' (')[0]}, "
-                         f"{date}, {abs(int(r['days_from_event_to_break']))} days {when} the first observation of the new regime)")
-        out[series] = (f"In {name} (N = {int(b['n'].iloc[0])}, {b['first_period'].iloc[0]} to {b['last_period'].iloc[0]}) the BIC selects "
-                       f"{int(b['breaks_selected'].iloc[0])} break(s): " + "; ".join(parts) + ".")
+            inside = r["events_in_band"] if isinstance(r["events_in_band"], str) and r["events_in_band"] else ""
+            parts.append(f"{r['break_period']} (95% band {band}; level x{r['ratio_after_to_before']:.2f}; "
+                         f"{int(r['n_events_in_band'])} dated event(s) in the band{': ' + inside.replace(';', ', ') if inside else ''}; "
+                         f"a band this wide placed at random holds an event {r['chance_random_band_has_event']:.0%} of the time, so the "
+                         f"nearest event ({title.split(' (')[0]}, {date}, {abs(int(r['days_from_event_to_break']))} days {when}) is no evidence by itself)")
+        first = b.iloc[0]
+        agree = (f"LWZ selects {int(first['breaks_lwz'])} and the sequential supF test {int(first['breaks_sequential'])}"
+                 if (int(first["breaks_lwz"]), int(first["breaks_sequential"])) != (int(first["breaks_selected"]),) * 2 else "LWZ and the sequential supF test agree")
+        out[series] = (f"In {name} (N = {int(first['n'])}, {first['first_period']} to {first['last_period']}) the BIC selects "
+                       f"{int(first['breaks_selected'])} break(s) ({agree}): " + "; ".join(parts) + ".")
     return out
 
 
-def trade_model_reading(effects: pd.DataFrame, stl: pd.DataFrame) -> dict[str, str]:
+def trade_model_reading(effects: pd.DataFrame, stl: pd.DataFrame, headline_effects: pd.DataFrame) -> dict[str, str]:
     out = {}
-    names = {"exports_usd": "China's exports to the DPRK", "imports_usd": "China's imports from the DPRK"}
-    for series, name in names.items():
-        e = effects.loc[effects["series"] == series]
-        parts = [f"{r['label'].split(':')[0]}: {r['pct_change']:+.0f}% (95% CI {r['ci_low_pct']:+.0f}% to {r['ci_high_pct']:+.0f}%, {p_value(r['p_value'])})"
-                 for _, r in e.iterrows()]
-        out[series] = (f"{name} ({int(e['n_months_observed'].iloc[0])} of {int(e['n_months_span'].iloc[0])} months published, "
-                       f"{e['first_month'].iloc[0]} to {e['last_month'].iloc[0]}; AR(1) coefficient {e['ar1'].iloc[0]:.2f}): " + "; ".join(parts) + ".")
-    closure = effects.loc[effects["event_id"] == "border-closure-2020"].set_index("series")
-    if not closure.empty:
-        out["title"] = (f"After the 2020 closure, China's monthly exports to the DPRK ran {abs(closure.loc['exports_usd', 'pct_change']):.0f}% lower "
-                        f"and imports {abs(closure.loc['imports_usd', 'pct_change']):.0f}% lower, other things equal")
+    for column, flow in (("exports_usd", spec.EXPORTS), ("imports_usd", spec.IMPORTS)):
+        e = effects.loc[effects["series"] == column]
+        parts = [f"after {spec.EFFECT_BY_KEY[f'{flow}_{k}'].label}: {effect_phrase(headline(headline_effects, f'{flow}_{k}'))}"
+                 for k in ("sanctions_2017", "closure", "reopening")]
+        out[column] = (f"{spec.FLOW_NAMES[flow]} ({int(e['n_months_observed'].iloc[0])} of {int(e['n_months_span'].iloc[0])} months published, "
+                       f"{e['first_month'].iloc[0]} to {e['last_month'].iloc[0]}; AR(1) coefficient {e['ar1'].iloc[0]:.2f}), as a ratio of the "
+                       "monthly level without the event: " + "; ".join(parts) + ". UNSC 2371 and 2397 came 4.5 months apart and are "
+                       "not separately identified, so their combined change is stated.")
+    ex, im = headline(headline_effects, f"{spec.EXPORTS}_closure"), headline(headline_effects, f"{spec.IMPORTS}_closure")
+    if bool(ex["estimable"]) and bool(im["estimable"]):
+        out["title"] = (f"After the 2020 closure, China's monthly exports to the DPRK ran {abs(ex['pct_change']):.0f}% lower "
+                        f"and imports {abs(im['pct_change']):.0f}% lower, other things equal")
+    else:
+        out["title"] = "China's monthly trade with the DPRK, with the fitted path of the headline model"
     filled = int(stl["interpolated"].sum())
     amp = float(np.exp(stl["seasonal"].max() - stl["seasonal"].min()) - 1)
     out["stl"] = (f"The STL decomposition covers {len(stl)} months, {filled} of them interpolated because no figure was found; the seasonal "
@@ -107,14 +112,18 @@ def forecast_reading(forecasts: pd.DataFrame, accuracy: pd.DataFrame) -> dict[st
                  f"95% {fmt[series](r['low95'])} to {fmt[series](r['high95'])})" for _, r in f.iterrows()]
         a = accuracy.loc[accuracy["series"] == series]
         acc = [f"at {int(r['horizon'])} year(s) ahead the model's MASE is {r['mase_model']:.2f} against the naive forecast's {r['mase_naive']:.2f} "
-               f"({int(r['origins'])} origins: {'the model is better' if r['model_beats_naive'] else 'naive is as good or better'})"
+               f"({int(r['origins'])} origins; Diebold-Mariano p = {r['dm_p_value']:.2f}: "
+               f"{'a tie' if r['verdict'] == 'tie' else 'the model is better' if r['verdict'] == 'model better' else 'naive is better'}; "
+               f"the 80% and 95% intervals covered {r['coverage80']:.0%} and {r['coverage95']:.0%} of outcomes)"
                for _, r in a.iterrows()]
         out[series] = f"Forecasts of {name}: " + "; ".join(parts) + ". In the rolling-origin backtest " + "; ".join(acc) + "."
-    beats = accuracy["model_beats_naive"]
-    out["title"] = (f"Forecasts with 80% and 95% intervals; the models beat the naive forecast at {int(beats.sum())} of {len(beats)} "
-                    "series-horizons in the backtest")
-    out["verdict"] = ("Use the intervals, not the medians: " if beats.sum() < len(beats) / 2 else "") + (
-        f"in the backtest the models beat the naive last-value forecast at {int(beats.sum())} of {len(beats)} series-horizon combinations.")
+    beats = accuracy["verdict"] == "model better"
+    ties = accuracy["verdict"] == "tie"
+    out["title"] = (f"Forecasts with 80% and 95% intervals; in the backtest the models beat the naive forecast at {int(beats.sum())} of "
+                    f"{len(beats)} series-horizons ({int(ties.sum())} ties)")
+    out["verdict"] = (f"In the backtest the models beat the naive last-value forecast at {int(beats.sum())} of {len(beats)} series-horizon "
+                      f"combinations; {int(ties.sum())} are ties (Diebold-Mariano p >= 0.05), and the 95% intervals covered "
+                      f"{accuracy['coverage95'].mean():.0%} of outcomes on average, so the intervals are too narrow for surprises such as 2020.")
     return out
 
 
@@ -127,11 +136,13 @@ def relationships_reading(ccf: pd.DataFrame, granger: pd.DataFrame, skipped: pd.
     for (x, y), d in ccf.groupby(["x", "y"], sort=False):
         top = d.loc[d["correlation"].abs().idxmax()]
         parts.append(f"growth in {names.get(x, x)} and in {names.get(y, y)} correlate most at lag {int(top['lag'])} "
-                     f"(r = {top['correlation']:.2f}, N = {int(top['n'])}, 95% band for zero {top['band']:.2f})")
+                     f"(r = {top['correlation']:.2f}, N = {int(top['n'])}, permutation p = {top['permutation_p']:.3f}, "
+                     f"q = {top['q_value']:.3f} across the {int(top['tests_in_family'])} tests printed; without the growth years "
+                     f"{spec.SHOCK_YEARS[0]}-{str(spec.SHOCK_YEARS[-1])[2:]} r = {top['correlation_without_shock']:.2f}, N = {int(top['n_without_shock'])})")
     out["ccf"] = ("; ".join(parts) + ".") if parts else "No pair of series overlaps long enough for a cross-correlation."
     g = granger.loc[granger["n"] > 0]
     parts = [f"{names.get(r['cause'], r['cause'])} -> {names.get(r['effect'], r['effect'])}, {int(r['lags'])} lag(s): F = {r['f_stat']:.2f}, "
-             f"{p_value(r['p_value'])}, N = {int(r['n'])}" for _, r in g.iterrows()]
+             f"{p_value(r['p_value'])}, q = {r['q_value']:.3f}, N = {int(r['n'])}" for _, r in g.iterrows()]
     out["granger"] = ("Granger tests on growth rates: " + "; ".join(parts) + ". With fewer than 20 years each test has little power, and "
                       "a rejection would mean predictive precedence, not causation.") if parts else ""
     if not skipped.empty:

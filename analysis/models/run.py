@@ -1,0 +1,142 @@
+"""``nkflows fit``: every model, from the published tables, to validated result tables.
+
+Reads data/processed (never data/raw), checks the specification file against the events
+table, runs each model family, assembles ``specification_curve`` (every effect the report
+states under every specification) and ``headline_effects`` (one row per effect: the
+headline specification's estimate and interval, N, and the lowest and highest estimate
+over the curve), validates every table against its pandera model in
+:mod:`analysis.schemas` and writes reports/tables/<name>.csv. The report reads these
+files and fits nothing (:func:`load_results`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import arrivals, breaks, defector_counts, forecasts, its, labor_revenue, relationships, spec, trade_monthly
+from .nb2 import ModelError
+
+CURVE_COLUMNS = ["flow", "event_ids", "specification", "description", "headline", "scale", "estimate", "ci_low", "ci_high",
+                 "n", "aic", "test", "statistic", "p_value"]
+
+
+def _female_share(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    share = defector_counts.fit_female_share(tables["defector_arrivals_annual"])
+    return {"female_share_trend": share["terms"], "female_share_fitted": share["fitted"]}
+
+
+#: The model families, in the order they run: (name, function of the published tables).
+FAMILIES: list[tuple[str, Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]]]] = [
+    ("annual arrivals (specification curve)", arrivals.run),
+    ("female share of arrivals", _female_share),
+    ("interrupted time series", its.run),
+    ("breaks at unknown dates", breaks.run),
+    ("monthly trade (specification curve)", trade_monthly.run),
+    ("forecasts and backtest", forecasts.run),
+    ("relationships", relationships.run),
+    ("labour revenue", labor_revenue.run),
+]
+
+
+def quarterly_rows(its_terms: pd.DataFrame) -> pd.DataFrame:
+    """The quarterly segmented-trend model's level changes, as alternatives on the specification curve."""
+    q = its_terms.loc[(its_terms["model"] == "its_quarterly") & (its_terms["change"] == "level")]
+    return pd.DataFrame({
+        "flow": spec.ARRIVALS, "event_ids": q["event_id"].to_numpy(), "specification": "nb2_quarterly_segment_trends",
+        "description": "quarterly arrivals, NB2, trend with a level and slope change at each event in the quarterly window",
+        "headline": False, "scale": "rate_ratio", "estimate": q["rate_ratio"].to_numpy(), "ci_low": q["ci_low"].to_numpy(),
+        "ci_high": q["ci_high"].to_numpy(), "n": q["n"].to_numpy(), "aic": np.nan, "test": "", "statistic": np.nan, "p_value": np.nan})
+
+
+def specification_curve(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    curve = pd.concat([p[CURVE_COLUMNS] for p in parts if not p.empty], ignore_index=True)
+    order = {e.flow: i for i, e in reversed(list(enumerate(spec.EFFECTS)))}
+    curve["_flow"] = curve["flow"].map(order)
+    curve = curve.sort_values(["_flow", "event_ids", "headline", "specification", "scale"], ascending=[True, True, False, True, True],
+                              kind="stable").drop(columns="_flow")
+    curve["n"] = curve["n"].astype(int)
+    curve["headline"] = curve["headline"].astype(bool)
+    return curve.reset_index(drop=True)
+
+
+def headline_effects(curve: pd.DataFrame, effects=spec.EFFECTS) -> pd.DataFrame:
+    """One row per effect (all of :data:`spec.EFFECTS` unless told): the headline estimate, its interval and the range over the curve."""
+    rows = []
+    for effect in effects:
+        ids = ";".join(effect.event_ids)
+        c = curve.loc[(curve["flow"] == effect.flow) & (curve["event_ids"] == ids) & (curve["scale"] != "test")]
+        head = c.loc[c["headline"]]
+        if len(head) != 1:
+            raise ModelError(f"analysis/models/spec.py, effect {effect.key}: its headline specification produced {len(head)} estimates, not 1")
+        h = head.iloc[0]
+        span = float(h["ci_high"] / h["ci_low"]) if h["ci_low"] > 0 else np.inf
+        rows.append({
+            "effect": effect.key, "flow": effect.flow, "event_ids": ids, "label": effect.label, "question": effect.question,
+            "specification": h["specification"], "estimate": float(h["estimate"]), "ci_low": float(h["ci_low"]),
+            "ci_high": float(h["ci_high"]), "pct_change": 100 * (float(h["estimate"]) - 1), "n": int(h["n"]),
+            "curve_low": float(c["estimate"].min()), "curve_high": float(c["estimate"].max()), "n_specifications": int(len(c)),
+            "interval_span": span, "estimable": bool(span <= spec.NOT_ESTIMABLE_SPAN),
+        })
+    return pd.DataFrame(rows)
+
+
+def fit_all(tables: dict[str, pd.DataFrame], progress: Callable[[str], None] = lambda _: None) -> dict[str, pd.DataFrame]:
+    """Every result table, keyed by the file stem it is written to (headline_effects first)."""
+    spec.check_events(tables["events"])
+    t0 = time.perf_counter()
+    results: dict[str, pd.DataFrame] = {}
+    for k, (name, family) in enumerate(FAMILIES, 1):
+        results.update(family(tables))
+        progress(f"  [{k}/{len(FAMILIES)}] {name} ({time.perf_counter() - t0:.1f}s)")
+    curve = specification_curve([results.pop("arrivals_curve"), quarterly_rows(results["its_terms"]), results.pop("trade_curve")])
+    head = headline_effects(curve)
+    return {"headline_effects": head, "specification_curve": curve, **dict(sorted(results.items()))}
+
+
+def write_results(results: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """Validate each table against its result model and write it (atomically) to ``out``/tables/<name>.csv."""
+    from ..publish import write_atomic
+    from ..schemas import validate_result
+
+    paths = []
+    for stem, frame in results.items():
+        frame = validate_result(stem, frame)
+        path = out / "tables" / f"{stem}.csv"
+        write_atomic(path, frame.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8"))
+        paths.append(path)
+    return paths
+
+
+def load_results(out: Path) -> dict[str, pd.DataFrame]:
+    """Read the result tables written by ``nkflows fit`` (checked against their models); a missing one is a clear error."""
+    from ..errors import DataError, Issue
+    from ..schemas import RESULT_MODELS, read_result
+
+    folder = out / "tables"
+    missing = [name for name in RESULT_MODELS if not (folder / f"{name}.csv").exists()]
+    if missing:
+        raise DataError([Issue(str(folder / f"{name}.csv"), None, None, "result table missing; run `nkflows fit` (or `make results`) first")
+                         for name in missing])
+    results = {name: read_result(name, folder / f"{name}.csv") for name in RESULT_MODELS}
+    for path in sorted(folder.glob("*.csv")):
+        if path.stem not in results:  # tables without a result model (none expected) are read as they are
+            results[path.stem] = pd.read_csv(path)
+    return results
+
+
+def fit(processed: Path, out: Path, progress: Callable[[str], None] = lambda _: None) -> list[Path]:
+    from ..tables import load
+
+    t0 = time.perf_counter()
+    tables = load(processed)
+    progress(f"[1/3] loaded {len(tables)} published tables from {processed} ({time.perf_counter() - t0:.1f}s)")
+    results = fit_all(tables, progress)
+    progress(f"[2/3] fitted every model: {len(results)} result tables ({time.perf_counter() - t0:.1f}s)")
+    paths = write_results(results, out)
+    progress(f"[3/3] validated and wrote {len(paths)} tables to {out / 'tables'} ({time.perf_counter() - t0:.1f}s)")
+    return paths
