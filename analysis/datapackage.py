@@ -13,7 +13,7 @@ import pandera.polars as pa
 
 from . import __version__
 from .schemas import (
-    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly,
+    Conflicts, DefectionsAbroad, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborPanel, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly,
 )
 
 #: Published tables, in the order the package lists them.
@@ -30,6 +30,8 @@ PUBLISHED: dict[str, type[pa.DataFrameModel]] = {
     "labor_revenue_estimates": LaborRevenueEstimates,
     "labor_model_inputs": LaborModelInputs,
     "labor_revenue_assumptions": LaborRevenueAssumptions,
+    "labor_panel": LaborPanel,
+    "defections_abroad": DefectionsAbroad,
     "events": Events,
     "event_sources": EventSources,
     "conflicts": Conflicts,

@@ -22,9 +22,9 @@ import datetime as dt
 
 import polars as pl
 
-from .errors import Issue, IssueLog
-from .ingest.discrepancies import Discrepancies
-from .schemas import SOURCE_KINDS
+from ..errors import Issue, IssueLog
+from ..ingest.discrepancies import Discrepancies
+from ..schemas import SOURCE_KINDS
 
 PRECEDENCE = (
     "final or revised before provisional; a split that adds up before one that does not; a total and the full sex split before part of them; "
