@@ -469,3 +469,244 @@ class Conflicts(pa.DataFrameModel):
     class Config(_Strict):
         name = "conflicts"
         unique = ["table", "key", "conflict_type"]
+
+
+# ================================================================ labour and trade-off results
+# Result tables of the labour revenue model and the trade-off analysis (reports/tables/,
+# pandas frames). One model each, collected in LABOR_RESULTS.
+import pandas as _lpd  # noqa: E402
+import pandera.pandas as lpa  # noqa: E402
+
+VARIANTS = ["weighted_rho0", "weighted_rho1", "uniform_pooled"]
+_NONNEG = {"ge": 0}
+
+
+class _LaborResult(lpa.DataFrameModel):
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True
+
+
+class LaborRevenueInputsResult(_LaborResult):
+    """Every input of the revenue model by host and year: the distribution drawn and the published figures behind it."""
+
+    variant: str = lpa.Field(isin=["weighted", "uniform_pooled"], description="weighted (the model) or uniform_pooled (the model of earlier releases).")
+    host: str
+    year: int
+    input: str = lpa.Field(isin=REVENUE_INPUTS)
+    distribution: str = lpa.Field(isin=list(REVENUE_DISTRIBUTIONS))
+    centre_rule: str = lpa.Field(isin=list(REVENUE_CENTRES))
+    low: float = lpa.Field(**_NONNEG)
+    centre: float = lpa.Field(**_NONNEG)
+    high: float = lpa.Field(**_NONNEG)
+    year_rule: str = lpa.Field(description="How the figures were matched to the year: covers_year, nearest_dated_<k>y, undated, panel:<basis>, calibrated_on_<n>_years, any_year_any_scope.")
+    n_sources: int = lpa.Field(ge=1)
+    source_ids: str
+
+    class Config:
+        name = "labor_revenue_inputs"
+
+    @lpa.dataframe_check
+    def ordered_bounds(cls, df: _lpd.DataFrame) -> _lpd.Series:
+        return (df["low"] <= df["centre"] + 1e-9) & (df["centre"] <= df["high"] + 1e-9)
+
+
+class LaborRevenueHostYear(_LaborResult):
+    """The state's revenue by host and year under each variant (US dollars a year), and per worker."""
+
+    variant: str = lpa.Field(isin=VARIANTS)
+    host: str
+    year: int
+    median_usd: float = lpa.Field(**_NONNEG)
+    p05_usd: float = lpa.Field(**_NONNEG)
+    p95_usd: float = lpa.Field(**_NONNEG)
+    workers_median: float = lpa.Field(**_NONNEG)
+    per_worker_median_usd: float = lpa.Field(**_NONNEG)
+    per_worker_p05_usd: float = lpa.Field(**_NONNEG)
+    per_worker_p95_usd: float = lpa.Field(**_NONNEG)
+    draws: int = lpa.Field(gt=0)
+
+    class Config:
+        name = "labor_revenue_host_year"
+        unique = ["variant", "host", "year"]
+
+
+class LaborRevenueWorld(_LaborResult):
+    """The sum over the hosts covered in each year, under each variant."""
+
+    variant: str = lpa.Field(isin=VARIANTS)
+    year: int
+    median_usd: float = lpa.Field(**_NONNEG)
+    p05_usd: float = lpa.Field(**_NONNEG)
+    p95_usd: float = lpa.Field(**_NONNEG)
+    workers_median: float = lpa.Field(**_NONNEG)
+    hosts_covered: str
+    n_hosts: int = lpa.Field(ge=1)
+    caveat: str
+
+    class Config:
+        name = "labor_revenue_world"
+        unique = ["variant", "year"]
+
+
+class LaborRevenueVariants(_LaborResult):
+    """The variants of the revenue model: correlation of wage and share across hosts, and what each is."""
+
+    variant: str = lpa.Field(isin=VARIANTS, unique=True)
+    correlation: float = lpa.Field(ge=0, le=1)
+    description: str
+
+    class Config:
+        name = "labor_revenue_variants"
+
+
+class LaborRevenueSensitivity(_LaborResult):
+    """One at a time: the share of each host-year's 5-95% width that goes when an input is fixed at its centre."""
+
+    host: str
+    year: int
+    input: str = lpa.Field(isin=REVENUE_INPUTS)
+    interval_width_usd: float = lpa.Field(**_NONNEG)
+    width_with_input_fixed_usd: float = lpa.Field(**_NONNEG)
+    share_of_width_from_input: float
+
+    class Config:
+        name = "labor_revenue_sensitivity"
+        unique = ["host", "year", "input"]
+
+
+class LaborRevenueComparison(_LaborResult):
+    """Every published revenue estimate beside the model for the same host (or the covered world) and year, with why they differ."""
+
+    year: Optional[float] = lpa.Field(nullable=True)
+    host: str
+    estimator: str
+    coverage: str
+    scope: str = lpa.Field(isin=list(LABOR_SCOPES))
+    value: Optional[float] = lpa.Field(nullable=True)
+    value_low: Optional[float] = lpa.Field(nullable=True)
+    value_high: Optional[float] = lpa.Field(nullable=True)
+    currency: str
+    source_id: str
+    model_median_usd: Optional[float] = lpa.Field(nullable=True)
+    model_p05_usd: Optional[float] = lpa.Field(nullable=True)
+    model_p95_usd: Optional[float] = lpa.Field(nullable=True)
+    model_rho1_p05_usd: Optional[float] = lpa.Field(nullable=True)
+    model_rho1_p95_usd: Optional[float] = lpa.Field(nullable=True)
+    model_workers_median: Optional[float] = lpa.Field(nullable=True)
+    reasons_they_differ: str = lpa.Field(str_length={"min_value": 5})
+
+    class Config:
+        name = "labor_revenue_comparison"
+
+
+_RATE_COLUMNS = [f"{w}_per_10k{s}" for w in ("incidents", "people") for s in ("", "_low", "_high", "_low_wide", "_high_wide")]
+
+
+class TradeoffRates(_LaborResult):
+    """Defection incidents and people per 10,000 worker-years present, by host and period, with exact Poisson (Garwood) 95% intervals."""
+
+    host: str = lpa.Field(description="Host, or ALL for every host with a head count.")
+    period: str
+    incidents: int = lpa.Field(ge=0, description="Incidents in the period (all years).")
+    incidents_in_rate: int = lpa.Field(ge=0, description="Incidents in years with a national head count: the rate's numerator (N).")
+    people_in_rate: int = lpa.Field(ge=0)
+    incidents_people_unknown: int = lpa.Field(ge=0)
+    years_with_headcount: int = lpa.Field(ge=0)
+    worker_years: float = lpa.Field(**_NONNEG)
+    worker_years_low: float = lpa.Field(**_NONNEG)
+    worker_years_high: float = lpa.Field(**_NONNEG)
+    incidents_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_low_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_high_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    status: str
+    note: str
+
+    class Config:
+        name = "tradeoff_rates"
+        unique = ["host", "period"]
+
+
+class TradeoffRevenuePerWorker(_LaborResult):
+    """The state's take per worker a year (wage x 12 x state share), by host and period: pooled draws of the revenue model."""
+
+    host: str
+    period: str
+    n_years: int = lpa.Field(ge=1)
+    median_usd: float = lpa.Field(**_NONNEG)
+    p05_usd: float = lpa.Field(**_NONNEG)
+    p95_usd: float = lpa.Field(**_NONNEG)
+    draws: int = lpa.Field(gt=0)
+
+    class Config:
+        name = "tradeoff_revenue_per_worker"
+        unique = ["host", "period"]
+
+
+class TradeoffRiskReturn(_LaborResult):
+    """Each host over all years: revenue per worker (median, 90% interval) against incidents per 10,000 worker-years (Garwood 95%)."""
+
+    host: str = lpa.Field(unique=True)
+    worker_years: float = lpa.Field(**_NONNEG)
+    incidents_in_rate: int = lpa.Field(ge=0)
+    incidents_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
+    per_worker_median_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
+    per_worker_p05_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
+    per_worker_p95_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
+    years_with_headcount: int = lpa.Field(ge=1)
+
+    class Config:
+        name = "tradeoff_risk_return"
+
+
+class TradeoffEvents(_LaborResult):
+    """Deployment before and after high-profile defections and host enforcement dates (event dates from the events table)."""
+
+    event_id: str = lpa.Field(description="Event id in the events table; empty for a host with no dated event.")
+    role: str
+    event_year: Optional[float] = lpa.Field(nullable=True)
+    host: str
+    years_before: Optional[float] = lpa.Field(nullable=True, ge=0)
+    years_after: Optional[float] = lpa.Field(nullable=True, ge=0)
+    headcount_before: Optional[float] = lpa.Field(nullable=True, ge=0)
+    headcount_after: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_before: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_after: Optional[float] = lpa.Field(nullable=True, ge=0)
+    log_change: Optional[float] = lpa.Field(nullable=True)
+    log_change_low: Optional[float] = lpa.Field(nullable=True)
+    log_change_high: Optional[float] = lpa.Field(nullable=True)
+    status: str
+    identifies: str
+
+    class Config:
+        name = "tradeoff_events"
+
+
+class TradeoffTests(_LaborResult):
+    """What would count against the trade-off hypothesis, and what the data show, with N."""
+
+    test: str = lpa.Field(unique=True)
+    against_hypothesis_if: str
+    statistic: Optional[float] = lpa.Field(nullable=True)
+    n: int = lpa.Field(ge=0)
+    result: str
+
+    class Config:
+        name = "tradeoff_tests"
+
+
+LABOR_RESULTS: dict[str, type[lpa.DataFrameModel]] = {
+    m.Config.name: m for m in (LaborRevenueInputsResult, LaborRevenueHostYear, LaborRevenueWorld, LaborRevenueVariants,
+                               LaborRevenueSensitivity, LaborRevenueComparison, TradeoffRates, TradeoffRevenuePerWorker,
+                               TradeoffRiskReturn, TradeoffEvents, TradeoffTests)
+}

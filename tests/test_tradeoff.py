@@ -83,3 +83,14 @@ def test_real_tables(built):
     rr = out["tradeoff_risk_return"]
     assert (rr["per_worker_p05_usd"] <= rr["per_worker_median_usd"]).all() and (rr["per_worker_median_usd"] <= rr["per_worker_p95_usd"]).all()
     assert set(out["tradeoff_tests"]["test"]) == {"hosts_risk_return", "defection_rate_after_sanctions", "deployment_after_defections"}
+
+
+def test_result_tables_match_their_models(built):
+    from analysis.models import labor_revenue
+    from analysis.schemas import LABOR_RESULTS
+
+    tables = {k: v.to_pandas() for k, v in built[0].tables.items()}
+    out = {**labor_revenue.run(tables), **tradeoff.run(tables)}
+    assert set(out) == set(LABOR_RESULTS)
+    for name, frame in out.items():
+        LABOR_RESULTS[name].validate(frame, lazy=True)
