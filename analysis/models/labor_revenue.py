@@ -360,7 +360,9 @@ def compare(host_year: pd.DataFrame, world: pd.DataFrame, estimates: pd.DataFram
     out["reasons_they_differ"] = [_reasons(r, r["hosts_covered"], r["model_workers_median"]) for _, r in out.iterrows()]
     cols = ["year", "host", "estimator", "coverage", "scope", "value", "value_low", "value_high", "currency", "source_id",
             "model_median_usd", "model_p05_usd", "model_p95_usd", "model_rho1_p05_usd", "model_rho1_p95_usd", "model_workers_median", "reasons_they_differ"]
-    return out[cols].sort_values(["host", "year", "estimator", "source_id"], na_position="first").reset_index(drop=True)
+    out = out[cols].sort_values(["host", "year", "estimator", "source_id"], na_position="first").reset_index(drop=True)
+    out["year"] = out["year"].astype(float)  # NaN, not pd.NA, where the estimate prints no year
+    return out
 
 
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
