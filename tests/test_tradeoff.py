@@ -81,7 +81,8 @@ def test_real_tables(built):
     assert {"ALL"} < set(rates["host"]) and (rates["incidents_per_10k_low"].dropna() <= rates["incidents_per_10k_high"].dropna()).all()
     assert set(out["tradeoff_events"]["event_id"]) >= {"repatriation-deadline-2019", "kuwait-downgrade-visas-2017"}
     rr = out["tradeoff_risk_return"]
-    assert (rr["per_worker_p05_usd"] <= rr["per_worker_median_usd"]).all() and (rr["per_worker_median_usd"] <= rr["per_worker_p95_usd"]).all()
+    priced = rr.dropna(subset=["per_worker_median_usd"])
+    assert len(priced) >= 8 and (priced["per_worker_p05_usd"] <= priced["per_worker_median_usd"]).all() and (priced["per_worker_median_usd"] <= priced["per_worker_p95_usd"]).all()
     assert set(out["tradeoff_tests"]["test"]) == {"hosts_risk_return", "defection_rate_after_sanctions", "deployment_after_defections"}
 
 
