@@ -104,6 +104,7 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "labor_model_inputs": _sorted(labor.inputs, ["parameter", "host", "period_start", "period_end", "source_id"]),
         "labor_revenue_assumptions": _sorted(labor.assumptions, ["host", "input"]),
         "labor_panel": panel,
+        "labor_panel_gaps": labor_panel.panel_gaps(labor.workers, panel),
         "defections_abroad": _sorted(defections_abroad, ["date", "incident_id", "source_id"]),
         "events": events,
         "event_sources": event_sources,

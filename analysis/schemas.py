@@ -389,6 +389,19 @@ class LaborPanel(pa.DataFrameModel):
         unique = ["host", "year"]
 
 
+class LaborPanelGaps(pa.DataFrameModel):
+    """Published: each year 2010-2025 for which Russia or China has no labor_panel row, and why."""
+
+    host: str = pa.Field(isin=sorted(countries_by_alpha3), description="Host country.")
+    year: int = pa.Field(ge=1990, le=2026, description="Year without a national people-present figure.")
+    reason: str = pa.Field(str_length={"min_value": 5}, description="What the data hold for the year instead (entries, permits, regional figures) or that nothing was found.")
+    measures_available: str = pa.Field(description="Measures with a dated figure for the host in that year, separated by ';' (empty when none).")
+
+    class Config(_Strict):
+        name = "labor_panel_gaps"
+        unique = ["host", "year"]
+
+
 # ------------------------------------------------------------------ defections abroad
 DEFECTION_GROUPS = ["worker", "restaurant_staff", "diplomat", "trade_official", "official", "student", "seafarer", "athlete", "other"]
 DEFECTION_OUTCOMES = ["reached_rok", "third_country", "caught", "returned", "unknown"]

@@ -129,3 +129,22 @@ def test_bad_labor_rows(file, needle, old, new, column, rule, raw_copy, processe
     hit = [m for m in err.splitlines() if f"{rel}, line {n}, column '{column}'" in m]
     assert hit and rule in hit[0], err
     assert snapshot(processed_copy) == before
+
+
+def test_panel_gaps_say_why():
+    w = _workers([("RUS", "entries_for_work", "2012-12-31", 9000, None, None, "national", "fsb"),
+                  ("RUS", "stock_estimate", "2013-06-30", 3500, None, None, "regional", "petition"),
+                  ("RUS", "stock_official", "2014-12-31", 30000, None, None, "national", "mvd")])
+    gaps = {r["year"]: r["reason"] for r in panel_rule.panel_gaps(w, panel_rule.build_panel(w), ("RUS",), range(2011, 2015)).iter_rows(named=True)}
+    assert set(gaps) == {2011, 2012, 2013}
+    assert gaps[2011] == "no published figure of any measure found"
+    assert gaps[2012].startswith("only entries_for_work") and "regional scope" in gaps[2013]
+
+
+def test_real_panel_gaps(built):
+    gaps = built[0].tables["labor_panel_gaps"]
+    panel = built[0].tables["labor_panel"]
+    for host in ("RUS", "CHN"):  # every year 2010-2025: a panel row or a stated reason, never both
+        have = set(panel.filter(pl.col("host") == host)["year"]) & set(range(2010, 2026))
+        missing = set(gaps.filter(pl.col("host") == host)["year"])
+        assert have | missing == set(range(2010, 2026)) and not have & missing

@@ -96,3 +96,31 @@ def check_panel(panel: pl.DataFrame, workers: pl.DataFrame, log: IssueLog) -> No
         for file, line, r in where:
             if r is not None and r["scope"] != SCOPE:
                 log.add(file, line, "scope", f"labor_panel {row['host']} {row['year']}: a {r['scope']} figure cannot set a national head count", r["scope"])
+
+
+#: Years the panel is expected to cover for the main hosts; each missing host-year gets a stated reason.
+GAP_YEARS = range(2010, 2026)
+GAP_HOSTS = ("RUS", "CHN")
+
+
+def panel_gaps(workers: pl.DataFrame, panel: pl.DataFrame, hosts: tuple[str, ...] = GAP_HOSTS, years: range = GAP_YEARS) -> pl.DataFrame:
+    """Each host-year of ``hosts`` x ``years`` without a panel row, with what the data do hold for it."""
+    have = set(zip(panel["host"].to_list(), panel["year"].to_list()))
+    dated = workers.filter(pl.col("period_end").is_not_null()).with_columns(pl.col("period_end").dt.year().cast(pl.Int64).alias("year"))
+    rows = []
+    for host in hosts:
+        for year in years:
+            if (host, year) in have:
+                continue
+            w = dated.filter((pl.col("host") == host) & (pl.col("year") == year))
+            people = w.filter(pl.col("measure").is_in(PANEL_BASES))
+            other = sorted(set(w.filter(~pl.col("measure").is_in(PANEL_BASES))["measure"].to_list()))
+            if not people.is_empty():
+                scopes = sorted(set(people["scope"].to_list()))
+                reason = f"people-present figures only of {', '.join(scopes)} scope, which never stand for the host"
+            elif other:
+                reason = f"only {', '.join(other)}: not counts of people present (trips, documents, quotas), never turned into them"
+            else:
+                reason = "no published figure of any measure found"
+            rows.append({"host": host, "year": year, "reason": reason, "measures_available": ";".join(sorted(set(w["measure"].to_list())))})
+    return pl.DataFrame(rows, schema={"host": pl.String, "year": pl.Int64, "reason": pl.String, "measures_available": pl.String})
