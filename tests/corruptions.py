@@ -40,12 +40,14 @@ from analysis.ingest.discrepancies import DiscrepancyRecords
 from analysis.paths import RAW
 from analysis.provenance import SIDECAR_SUFFIX
 from analysis.schemas import (
-    DefectorArrivalObservations, DefectorCumulativeObservations, Events, EventSources, LaborModelInputs,
+    DefectionsAbroadObservations, DefectorArrivalObservations, DefectorCumulativeObservations, Events, EventSources, LaborModelInputs,
     LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkerObservations, Sources, TradeFlowObservations,
 )
 
 #: Every raw CSV the build reads, with the model it is parsed against.
 RAW_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "defections_abroad/incidents.csv": DefectionsAbroadObservations,
+    "defections_abroad/sources.csv": Sources,
     "defectors/arrivals.csv": DefectorArrivalObservations,
     "defectors/cumulative.csv": DefectorCumulativeObservations,
     "defectors/discrepancies.csv": DiscrepancyRecords,
@@ -352,7 +354,7 @@ def unknown_code(t: RawCsv) -> Iterator[Case]:
             yield _cell("unknown_code", t, col, "KRP" if col != "countries" else "PRK;KRP",
                         "isin" if "isin" in checks else "ISO 3166")
         elif "isin" in checks:
-            yield _cell("unknown_code", t, col, "unknown", "isin")
+            yield _cell("unknown_code", t, col, "not_listed", "isin")
 
 
 def malformed_value(t: RawCsv) -> Iterator[Case]:
