@@ -395,7 +395,7 @@ class LaborPanelGaps(pa.DataFrameModel):
     host: str = pa.Field(isin=sorted(countries_by_alpha3), description="Host country.")
     year: int = pa.Field(ge=1990, le=2026, description="Year without a national people-present figure.")
     reason: str = pa.Field(str_length={"min_value": 5}, description="What the data hold for the year instead (entries, permits, regional figures) or that nothing was found.")
-    measures_available: str = pa.Field(description="Measures with a dated figure for the host in that year, separated by ';' (empty when none).")
+    measures_available: Optional[str] = pa.Field(nullable=True, description="Measures with a dated figure for the host in that year, separated by ';'; empty when none.")
 
     class Config(_Strict):
         name = "labor_panel_gaps"

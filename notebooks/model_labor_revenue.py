@@ -97,4 +97,4 @@ trade["tradeoff_tests"]
 # %%
 from analysis.figures import labor as labor_figures
 
-labor_figures.risk_return(trade["tradeoff_risk_return"], "Revenue per worker against defection risk, by host");
+labor_figures.risk_return(trade["tradeoff_risk_return"], trade["tradeoff_rates"], t["events"], "Revenue per worker against defection risk");

@@ -17,7 +17,7 @@ def _year(frame: pd.DataFrame) -> pd.Series:
 
 
 PANEL_SOURCE = "nkflows labor_panel (national head counts: official stock first, then estimates; entries and permits never used)"
-TRADEOFF_SOURCE = "reports/tables/tradeoff_risk_return.csv (nkflows labor_panel, defections_abroad and the revenue model)"
+TRADEOFF_SOURCE = "reports/tables/tradeoff_risk_return.csv and tradeoff_rates.csv (nkflows labor_panel, defections_abroad, events and the revenue model)"
 OFFICIAL = ("stock_official", "remaining_2397")
 
 
@@ -36,7 +36,10 @@ def people_present(panel: pd.DataFrame, events: pd.DataFrame, title: str, ncols:
         est = h.loc[h["basis"] == "stock_estimate"]
         ax.vlines(est.index, est["low"], est["high"], color=style.COLORS["male"], linewidth=2, alpha=0.6, label="estimates (range)")
         ax.plot(est.index, est["central"], "o", mfc="none", color=style.COLORS["male"], markersize=4)
-        if not deadline.empty:
+        if ax is axes.flat[0]:
+            ax.set_xlim(years.start - 0.5, years.stop - 0.5)
+            style.mark_events(ax, events, ["repatriation-deadline-2019"])
+        elif not deadline.empty:
             ax.axvline(pd.Timestamp(deadline.iloc[0]).year + 0.97, color=style.COLORS["event"], linestyle="--", linewidth=0.8)
         ax.set_title(host, loc="left", fontsize=9)
         ax.set_xlim(years.start - 0.5, years.stop - 0.5)
@@ -54,26 +57,45 @@ def people_present(panel: pd.DataFrame, events: pd.DataFrame, title: str, ncols:
     return fig
 
 
-def risk_return(rr: pd.DataFrame, title: str):
-    """Each host by revenue per worker (median, 5-95%) against defection incidents per 10,000 worker-years (Garwood 95%)."""
-    fig, ax = style.figure(8.0, 5.2)
+def risk_return(rr: pd.DataFrame, rates: pd.DataFrame, events: pd.DataFrame, title: str):
+    """Left: each host by revenue per worker (median, 5-95%) against defection incidents per 10,000 worker-years
+    (Garwood 95%). Right: the same rate for all hosts with a head count, by period, with the events that bound the periods."""
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 5.2), gridspec_kw={"width_ratios": [1.6, 1]})
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.84, bottom=0.17, wspace=0.3)
     d = rr.dropna(subset=["per_worker_median_usd"])
     x = d["per_worker_median_usd"]
     y = d["incidents_per_10k"].fillna(0)
     ax.errorbar(x, y, xerr=[x - d["per_worker_p05_usd"], d["per_worker_p95_usd"] - x],
                 yerr=[y - d["incidents_per_10k_low"].fillna(0), d["incidents_per_10k_high"].fillna(0) - y],
-                fmt="o", color=style.COLORS["all"], ecolor=style.COLORS["band"], capsize=2, label="host (incidents in the rate); bars: 5-95% revenue per worker, 95% exact Poisson rate")
+                fmt="o", color=style.COLORS["all"], ecolor=style.COLORS["band"], capsize=2,
+                label="host (incidents in the rate); bars: 5-95% revenue per worker, 95% exact Poisson rate")
     for i, r in enumerate(d.sort_values("per_worker_median_usd").itertuples(index=False)):
         y0 = r.incidents_per_10k if r.incidents_per_10k == r.incidents_per_10k else 0
         ax.annotate(f"{r.host} ({r.incidents_in_rate})", (r.per_worker_median_usd, y0), textcoords="offset points",
                     xytext=(3, 5 + 10 * (i % 4)), fontsize=7)
     ax.set_xlim(left=0)
     ax.set_yscale("symlog", linthresh=0.1)
+    ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,g}")
     ax.set_xlabel("State's take per worker, US dollars a year (wage x 12 x share)")
-    ax.set_ylabel("Defection incidents per 10,000 worker-years (persons present)")
-    style.title(ax, title)
+    ax.set_ylabel("Defection incidents per 10,000 worker-years")
+    ax.set_title("By host, all years", loc="left", fontsize=10)
     ax.legend(fontsize=7, loc="upper left")
+    a = rates.loc[(rates["host"] == "ALL") & (rates["worker_years"] > 0)].copy()
+    bounds = a["period"].str.split("-", expand=True).astype(int) if not a.empty else pd.DataFrame(columns=[0, 1])
+    mid = (bounds[0] + bounds[1] + 1) / 2 if not a.empty else pd.Series(dtype=float)
+    ax2.errorbar(mid, a["incidents_per_10k"], xerr=(bounds[1] + 1 - bounds[0]) / 2 if not a.empty else None,
+                 yerr=[a["incidents_per_10k"] - a["incidents_per_10k_low"], a["incidents_per_10k_high"] - a["incidents_per_10k"]],
+                 fmt="s", color=style.COLORS["all"], ecolor=style.COLORS["band"], capsize=2, label="all hosts with a head count (95% exact Poisson)")
+    ax2.set_yscale("symlog", linthresh=0.1)
+    ax2.set_ylim(bottom=0)
+    ax2.yaxis.set_major_formatter(lambda v, _: f"{v:,g}")
+    ax2.set_xlabel("Year (period)")
+    ax2.set_ylabel("Defection incidents per 10,000 worker-years")
+    ax2.set_title("By period", loc="left", fontsize=10)
+    style.mark_events(ax2, events, ["unsc-2371", "repatriation-deadline-2019", "border-closure-2020"])
+    ax2.legend(fontsize=7, loc="center right")
+    style.suptitle(fig, title)
     style.source_line(fig, TRADEOFF_SOURCE)
     return fig
 

@@ -122,5 +122,5 @@ def panel_gaps(workers: pl.DataFrame, panel: pl.DataFrame, hosts: tuple[str, ...
                 reason = f"only {', '.join(other)}: not counts of people present (trips, documents, quotas), never turned into them"
             else:
                 reason = "no published figure of any measure found"
-            rows.append({"host": host, "year": year, "reason": reason, "measures_available": ";".join(sorted(set(w["measure"].to_list())))})
+            rows.append({"host": host, "year": year, "reason": reason, "measures_available": ";".join(sorted(set(w["measure"].to_list()))) or None})
     return pl.DataFrame(rows, schema={"host": pl.String, "year": pl.Int64, "reason": pl.String, "measures_available": pl.String})

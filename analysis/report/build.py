@@ -102,7 +102,7 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     fig4 = trade_figures.monthly_china(tables["trade_monthly"], events, text.monthly_title(tables["trade_monthly"]))
     fig5 = trade_figures.product_lines(tables["trade_flows"], events, text.products_title(tables["trade_flows"]))
     fig6 = labor_figures.people_present(tables["labor_panel"], events, read["tradeoff"]["panel_title"])
-    fig6b = labor_figures.risk_return(results["tradeoff_risk_return"], read["tradeoff"]["title"])
+    fig6b = labor_figures.risk_return(results["tradeoff_risk_return"], results["tradeoff_rates"], events, read["tradeoff"]["title"])
     fig7 = labor_figures.revenue(results["labor_revenue_world"], results["labor_revenue_comparison"], events, read["labor"]["title"])
     fig8 = its_figures.paths(results["its_paths"], events, "its_annual", read["its"]["title"], "Arrivals per year (log scale)")
     fig9 = its_figures.paths(results["its_paths"], events, "its_quarterly", read["its"].get("title_quarterly", "Quarterly arrivals"), "Arrivals per quarter (log scale)")
