@@ -283,7 +283,7 @@ def hypothesis_tests(rate_table: pd.DataFrame, rr: pd.DataFrame, ev: pd.DataFram
     return pd.DataFrame(rows)
 
 
-def run(tables: dict[str, pd.DataFrame], revenue: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     panel, defections, events = tables["labor_panel"], tables["defections_abroad"], tables["events"]
     ranges = labor_revenue.input_table(tables)
     rate_table = rates(panel, defections, events)
