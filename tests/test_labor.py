@@ -106,10 +106,14 @@ CASES = [
     ("model_inputs.csv", "thestar-2025-02-10-nis-workers-russia,monthly_wage_per_worker,RUS",
      ",national", ",somewhere", "scope", "isin"),
     ("revenue_assumptions.csv", "RUS,monthly_wage_usd,pert,", ",pert,", ",triangular,", "distribution", "isin"),
+    ("revenue_assumptions.csv", "CHN,entries,", "CHN,entries,", "CHN,entries_guessed,", "input", "isin"),
+    ("revenue_assumptions.csv", "CHN,people_per_entry,", "CHN,people_per_entry,", "KWT,people_per_entry,", "input", "needs a 'entries' row"),
+    ("revenue_assumptions.csv", "RUS,state_share,pert,most_cited,RUS,3,1,", ",3,1,", ",3,2,", "widen", "only people_per_entry is widened"),
 ]
 
 
-@pytest.mark.parametrize("file,needle,old,new,column,rule", CASES, ids=["unknown measure", "host not ISO3", "unknown host code", "low above high", "percent over 100", "unknown scope", "unknown input scope", "distribution outside its list"])
+@pytest.mark.parametrize("file,needle,old,new,column,rule", CASES, ids=["unknown measure", "host not ISO3", "unknown host code", "low above high", "percent over 100", "unknown scope", "unknown input scope", "distribution outside its list",
+                                                                "unknown model input", "entries conversion without entries", "widened wage share"])
 def test_bad_labor_rows(file, needle, old, new, column, rule, raw_copy, processed_copy, capsys):
     rel = f"labor/{file}"
     path = raw_copy / rel
