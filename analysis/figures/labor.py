@@ -22,8 +22,11 @@ OFFICIAL = ("stock_official", "remaining_2397")
 
 
 def people_present(panel: pd.DataFrame, events: pd.DataFrame, title: str, ncols: int = 4):
-    """Small multiples, one host each (largest first): official series as lines, estimates as ranges, gaps left as gaps."""
-    order = panel.groupby("host")["central"].max().sort_values(ascending=False).index.tolist()
+    """Small multiples, one host each (largest first): official series as lines, estimates as ranges, gaps left as gaps.
+
+    Hosts whose every figure is zero (a 2397 report that none remain) are left out of the drawing; the table has them."""
+    peak = panel.groupby("host")["central"].max().sort_values(ascending=False)
+    order = peak[peak > 0].index.tolist()  # a host that only ever reported none left has nothing to draw
     nrows = max(1, -(-len(order) // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(10, 2.1 * nrows + 1.3), squeeze=False)
     fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.9 / (2.1 * nrows + 1.3), bottom=0.75 / (2.1 * nrows + 1.3) + 0.03, hspace=0.7, wspace=0.38)

@@ -194,10 +194,10 @@ def tradeoff_reading(risk_return: pd.DataFrame, rates: pd.DataFrame, tests: pd.D
         + (f"{r.incidents_per_10k:.2f} per 10,000 (95% {r.incidents_per_10k_low:.2f}-{r.incidents_per_10k_high:.2f})" if r.worker_years > 0 else "no head count")
         for r in overall.itertuples(index=False))
     top = risk_return.sort_values("per_worker_median_usd", ascending=False).dropna(subset=["per_worker_median_usd"])
-    hosts_2010 = panel.loc[panel["year"] >= 2010, "host"].nunique()
+    hosts_2010 = panel.loc[(panel["year"] >= 2010) & (panel["central"] > 0), "host"].nunique()
     return {
         "title": (f"Revenue per worker against defection risk, {n_hosts} hosts: {k} incident(s) in {wy:,.0f} worker-years with a national head count"),
-        "panel_title": f"People present by host, {hosts_2010} hosts with a national head count since 2010: official series as lines, estimates as ranges, gaps left as gaps",
+        "panel_title": f"People present by host, {hosts_2010} hosts with a national head count above zero since 2010: official series as lines, estimates as ranges, gaps left as gaps",
         "rates": f"Defection incidents per 10,000 worker-years present, all hosts with a head count: {per}.",
         "spread": (f"The state's take per worker ranges from ${top['per_worker_median_usd'].min():,.0f} ({top.iloc[-1]['host']}) to "
                    f"${top['per_worker_median_usd'].max():,.0f} ({top.iloc[0]['host']}) a year at the median." if len(top) else ""),
