@@ -95,3 +95,11 @@ def test_result_tables_match_their_models(built):
     assert set(out) == set(LABOR_RESULTS)
     for name, frame in out.items():
         LABOR_RESULTS[name].validate(frame, lazy=True)
+
+
+def test_missing_period_event_is_a_data_error():
+    from analysis.errors import DataError
+
+    events = _events().query("event_id != 'border-closure-2020'")
+    with pytest.raises(DataError, match="border-closure-2020"):
+        tradeoff.periods(events, 2025)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import DataError, Issue
 from . import labor_revenue
 
 #: First year of the incident catalogue (the scope of ``defections_abroad``), not an intervention date.
@@ -72,7 +73,8 @@ def garwood(k: int, level: float = LEVEL) -> tuple[float, float]:
 def event_date(events: pd.DataFrame, event_id: str) -> pd.Timestamp:
     row = events.loc[events["event_id"] == event_id]
     if row.empty:
-        raise KeyError(f"event {event_id!r} is not in the events table")
+        raise DataError([Issue("data/processed/events.csv", None, "event_id",
+                               f"the trade-off periods start at event {event_id!r} (analysis/models/tradeoff.py, PERIOD_STARTS), which the events table lacks")])
     return pd.Timestamp(row["date"].iloc[0])
 
 
