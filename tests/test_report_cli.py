@@ -20,7 +20,7 @@ STEMS = list(FIGURE_STEMS)
 def test_report_is_self_contained_and_complete(report):
     path, out, _ = report
     html = path.read_text(encoding="utf-8")
-    assert html.count('<img src="data:image/png;base64,') == 14
+    assert html.count('<img src="data:image/png;base64,') == len(STEMS)
     assert not re.search(r'<(img|script|link)[^>]+(src|href)="(?!data:)(?!https?://)', html)
     for section in ("Key findings", "Defectors arriving in South Korea", "Trade", "Workers abroad", "Published estimates beside the model",
                     "Relationships between the flows", "Forecasts", "Breaks at unknown dates", "interrupted time series", "Methods", "Data appendix",
