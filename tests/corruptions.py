@@ -46,8 +46,6 @@ from analysis.schemas import (
 
 #: Every raw CSV the build reads, with the model it is parsed against.
 RAW_MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "defections_abroad/incidents.csv": DefectionsAbroadObservations,
-    "defections_abroad/sources.csv": Sources,
     "defectors/arrivals.csv": DefectorArrivalObservations,
     "defectors/cumulative.csv": DefectorCumulativeObservations,
     "defectors/discrepancies.csv": DiscrepancyRecords,
@@ -63,6 +61,8 @@ RAW_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "trade/discrepancies.csv": DiscrepancyRecords,
     "trade/flows.csv": TradeFlowObservations,
     "trade/sources.csv": Sources,
+    "defections_abroad/incidents.csv": DefectionsAbroadObservations,
+    "defections_abroad/sources.csv": Sources,
 }
 
 #: Columns that hold country codes checked against ISO 3166 (not just their shape).
