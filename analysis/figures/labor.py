@@ -78,7 +78,9 @@ def risk_return(rr: pd.DataFrame, rates: pd.DataFrame, events: pd.DataFrame, tit
                     xytext=(3, 5 + 10 * (i % 4)), fontsize=7)
     ax.set_xlim(left=0)
     ax.set_yscale("symlog", linthresh=0.1)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(bottom=-0.04)  # a little room under zero, so a zero rate's revenue bar stays visible
+    top = ax.get_ylim()[1]
+    ax.set_yticks([0] + [10.0 ** k for k in range(-1, 6) if 10.0 ** k <= top])
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,g}")
     ax.set_xlabel("State's take per worker, US dollars a year (wage x 12 x share)")
     ax.set_ylabel("Defection incidents per 10,000 worker-years")
@@ -91,7 +93,9 @@ def risk_return(rr: pd.DataFrame, rates: pd.DataFrame, events: pd.DataFrame, tit
                  yerr=[a["incidents_per_10k"] - a["incidents_per_10k_low"], a["incidents_per_10k_high"] - a["incidents_per_10k"]],
                  fmt="s", color=style.COLORS["all"], ecolor=style.COLORS["band"], capsize=2, label="all hosts with a head count (95% exact Poisson)")
     ax2.set_yscale("symlog", linthresh=0.1)
-    ax2.set_ylim(bottom=0)
+    ax2.set_ylim(bottom=-0.04)
+    top2 = ax2.get_ylim()[1]
+    ax2.set_yticks([0] + [10.0 ** k for k in range(-1, 6) if 10.0 ** k <= top2])
     ax2.yaxis.set_major_formatter(lambda v, _: f"{v:,g}")
     ax2.set_xlabel("Year (period)")
     ax2.set_ylabel("Defection incidents per 10,000 worker-years")
