@@ -18,6 +18,8 @@ import polars as pl
 from . import harmonize, harmonize_trade
 from .datapackage import PUBLISHED, render as render_datapackage, render_readme
 from .errors import IssueLog
+from .harmonize import labor as labor_panel
+from .ingest.defections_abroad import ingest_defections_abroad
 from .ingest.defectors import ingest_defectors
 from .ingest.events import ingest_event_sources, ingest_events
 from .ingest.sources import ingest_sources
@@ -59,15 +61,16 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
     sources = ingest_sources(raw, log)
     known = set(sources["source_id"].to_list()) if not sources.is_empty() else set()
 
-    step(2, "reading defector arrivals, trade figures, workers abroad and events")
+    step(2, "reading defector arrivals, trade figures, workers abroad, defections from abroad and events")
     defectors = ingest_defectors(raw, known, log)
     events = ingest_events(raw, known, log)
     event_sources = ingest_event_sources(raw, events, known, log)
     trade, trade_disc = ingest_trade(raw, known, log)
     labor = ingest_labor(raw, known, log)
+    defections_abroad = ingest_defections_abroad(raw, known, log)
     log.raise_if_any()
 
-    step(3, "choosing preferred figures, listing conflicts, checking sums and running totals")
+    step(3, "choosing preferred figures, listing conflicts, checking sums and running totals, building the host-year panel of workers")
     flagged = harmonize.choose_preferred(defectors.arrivals, sources)
     annual = harmonize.annual_series(flagged)
     conflicts = [
@@ -86,6 +89,8 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         month_conflicts,
         harmonize_trade.check_months_against_year(trade_monthly, trade_annual),
     ]
+    panel = labor_panel.build_panel(labor.workers)
+    labor_panel.check_panel(panel, labor.workers, log)
     log.raise_if_any()
 
     tables = {
@@ -99,9 +104,12 @@ def assemble(raw: Path = RAW, progress: Progress = lambda _: None) -> Build:
         "trade_products": harmonize_trade.products_table(trade_flagged),
         "labor_workers": _sorted(labor.workers, ["host", "measure", "period_start", "period_end", "source_id"]),
         "labor_measures": measures_table(),
-        "labor_revenue_estimates": _sorted(labor.revenue, ["host", "period_start", "period_end", "source_id", "scope"]),
+        "labor_revenue_estimates": _sorted(labor.revenue, ["host", "period_start", "period_end", "source_id", "coverage"]),
         "labor_model_inputs": _sorted(labor.inputs, ["parameter", "host", "period_start", "period_end", "source_id"]),
-        "labor_revenue_assumptions": _sorted(labor.assumptions, ["host"]),
+        "labor_revenue_assumptions": _sorted(labor.assumptions, ["host", "input"]),
+        "labor_panel": panel,
+        "labor_panel_gaps": labor_panel.panel_gaps(labor.workers, panel),
+        "defections_abroad": _sorted(defections_abroad, ["date", "incident_id", "source_id"]),
         "events": events,
         "event_sources": event_sources,
         "conflicts": _sorted(pl.concat(conflicts), ["table", "conflict_type", "key", "basis", "source_id", "value"]),

@@ -13,7 +13,7 @@ import pandera.polars as pa
 
 from . import __version__
 from .schemas import (
-    Conflicts, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly, TradeProducts,
+    Conflicts, DefectionsAbroad, DefectorArrivals, DefectorArrivalsAnnual, DefectorCumulative, Events, EventSources, LaborMeasures, LaborModelInputs, LaborPanel, LaborPanelGaps, LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkers, Sources, TradeAnnual, TradeFlows, TradeMonthly, TradeProducts,
 )
 
 #: Published tables, in the order the package lists them.
@@ -31,6 +31,9 @@ PUBLISHED: dict[str, type[pa.DataFrameModel]] = {
     "labor_revenue_estimates": LaborRevenueEstimates,
     "labor_model_inputs": LaborModelInputs,
     "labor_revenue_assumptions": LaborRevenueAssumptions,
+    "labor_panel": LaborPanel,
+    "labor_panel_gaps": LaborPanelGaps,
+    "defections_abroad": DefectionsAbroad,
     "events": Events,
     "event_sources": EventSources,
     "conflicts": Conflicts,

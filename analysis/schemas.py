@@ -265,6 +265,7 @@ LABOR_MEASURES = {
     "entries_for_other": ("entries", "Border entries for another declared purpose (business, private, crew, tourism; the note says which): trips, not people."),
     "entries_total": ("entries", "All border entries of North Korean citizens in the period: trips, not people."),
     "visas_issued": ("visas", "Visas issued during the period, of the type the note names."),
+    "registrations": ("registrations", "Migration (residence) registrations of North Korean citizens during the period, of the type the note names: records of arrival at an address, not people present and not visas."),
     "quota_granted": ("persons", "A labour quota or intake granted or requested for the period (a ceiling or a request, not people present)."),
     "remaining_2397": ("persons", "Workers still present as a host state reported under UN Security Council resolution 2397."),
     "repatriated_2397": ("persons", "Workers sent home as a host state reported under UN Security Council resolution 2397."),
@@ -277,6 +278,16 @@ LABOR_PARAMETERS = [
     "fixed_annual_payment_per_worker", "monthly_payment_to_state_per_worker", "additional_monthly_payment_to_state_per_worker",
 ]
 LABOR_UNITS = ["per_month", "per_year", "percent"]
+#: Whose workers a figure covers. Only ``national`` figures set a host's bounds; the others
+#: are kept, published and shown, but never stand for a whole host.
+LABOR_SCOPES = {
+    "national": "the whole host country",
+    "regional": "one region, province or city of a host",
+    "firm": "one company, site or project",
+    "world": "all hosts together",
+    "multi_country": "a named group of hosts",
+}
+SCOPE_FIELD = dict(isin=list(LABOR_SCOPES), description="Whose workers the figure covers: " + "; ".join(f"{k} = {v}" for k, v in LABOR_SCOPES.items()) + ". Only national figures set a host's bounds.")
 MONEY = CURRENCIES + ["JPY"]
 
 
@@ -294,6 +305,7 @@ class LaborWorkerObservations(pa.DataFrameModel):
     estimator: str = pa.Field(str_length={"min_value": 1}, description="Who produced the figure (agency, government, researcher).")
     reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed in the source.")
     note: Optional[str] = pa.Field(nullable=True, description="Remarks: the declared purpose within entries_for_other, the visa type, the region covered, how the period was fixed.")
+    scope: str = pa.Field(**SCOPE_FIELD)
 
     class Config(_Strict):
         name = "labor_worker_observations"
@@ -327,7 +339,7 @@ class LaborRevenueEstimates(pa.DataFrameModel):
     period_start: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="First day of the period the estimate covers (a year, usually).")
     period_end: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Last day of that period.")
     host: str = pa.Field(isin=HOSTS, description="Host country (ISO 3166 alpha-3) or region; WLD for all workers abroad.")
-    scope: str = pa.Field(str_length={"min_value": 1}, description="What the estimate covers, in a few words (annual state revenue, gross earnings, remittances...).")
+    coverage: str = pa.Field(str_length={"min_value": 1}, description="What the estimate measures, in a few words (annual state revenue, gross earnings, remittances...).")
     value: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="The estimate, in currency (not converted).")
     value_low: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Lower bound of a range.")
     value_high: Optional[float] = pa.Field(nullable=True, ge=0, le=CEILING, description="Upper bound of a range.")
@@ -335,10 +347,11 @@ class LaborRevenueEstimates(pa.DataFrameModel):
     estimator: str = pa.Field(str_length={"min_value": 1}, description="Who made the estimate.")
     reported_as: str = pa.Field(str_length={"min_value": 1}, description="The estimate exactly as printed.")
     note: Optional[str] = pa.Field(nullable=True, description="Remarks.")
+    scope: str = pa.Field(**SCOPE_FIELD)
 
     class Config(_Strict):
         name = "labor_revenue_estimates"
-        unique = ["source_id", "period_start", "period_end", "host", "scope", "value", "value_low", "value_high", "estimator"]
+        unique = ["source_id", "period_start", "period_end", "host", "coverage", "value", "value_low", "value_high", "estimator"]
 
 
 class LaborModelInputs(pa.DataFrameModel):
@@ -356,25 +369,111 @@ class LaborModelInputs(pa.DataFrameModel):
     currency: Optional[str] = pa.Field(nullable=True, isin=MONEY, description="Currency of money figures; empty for percentages.")
     reported_as: str = pa.Field(str_length={"min_value": 1}, description="The figure exactly as printed.")
     note: Optional[str] = pa.Field(nullable=True, description="Remarks.")
+    scope: str = pa.Field(**SCOPE_FIELD)
 
     class Config(_Strict):
         name = "labor_model_inputs"
         unique = ["source_id", "parameter", "host", "period_start", "period_end", "value", "value_low", "value_high", "unit"]
 
 
-class LaborRevenueAssumptions(pa.DataFrameModel):
-    """Published: for each host in the revenue model, whose head counts and whose published wage and state-share figures apply, and the distribution drawn. Ranges are computed from the published figures, never typed."""
+#: Inputs of the revenue model, in the order they are drawn.
+REVENUE_INPUTS = ["workers", "entries", "people_per_entry", "monthly_wage_usd", "state_share"]
+#: Distributions an input may take. pert and lognormal put their weight on the centre figure.
+REVENUE_DISTRIBUTIONS = {
+    "pert": "PERT (scaled Beta) from the lowest to the highest published figure, its mode at the centre figure",
+    "lognormal": "log-normal with its median at the centre figure and the published extremes at its 5th and 95th percentiles (the farther one sets the spread)",
+    "uniform": "flat between the lowest and the highest published figure (no figure better supported than another)",
+}
+#: Which published figure carries the weight.
+REVENUE_CENTRES = {
+    "panel": "the central figure of labor_panel (official stock first, then estimates)",
+    "most_cited": "the value printed by the most sources among the matched figures (ties: their median)",
+    "median": "the median of the matched figures' point values (a range counts by its midpoint)",
+}
 
-    host: str = pa.Field(isin=HOSTS, unique=True, description="Host modelled.")
-    workers_from: str = pa.Field(isin=HOSTS, description="Host whose people-present figures (stock_official, stock_estimate, remaining_2397) give the head-count range.")
-    inputs_from: str = pa.Field(isin=HOSTS, description="Host or region whose published wage and state-share figures apply (pooled with the host's own and the worldwide ones).")
-    exclude_source_ids: Optional[str] = pa.Field(nullable=True, description="Sources whose input figures are left out for this host (separated by ';'), with the reason in rationale.")
-    distribution: str = pa.Field(isin=["uniform"], description="Distribution drawn between the lowest and highest published figure.")
-    rationale: str = pa.Field(str_length={"min_value": 10}, description="Why these figures apply.")
+
+class LaborRevenueAssumptions(pa.DataFrameModel):
+    """Published: for each host and input of the revenue model, the distribution drawn, the figure that carries the weight, whose figures apply and how they are matched to the year, with the reason. Ranges are computed from the published figures, never typed."""
+
+    host: str = pa.Field(isin=HOSTS, description="Host modelled.")
+    input: str = pa.Field(isin=REVENUE_INPUTS, description="Input of the model: workers (people present, from labor_panel), entries (border entries for work, for a host-year without a head count), people_per_entry (the conversion of entries to people), monthly_wage_usd, state_share.")
+    distribution: str = pa.Field(isin=list(REVENUE_DISTRIBUTIONS), description="Distribution drawn: " + "; ".join(f"{k} = {v}" for k, v in REVENUE_DISTRIBUTIONS.items()) + ".")
+    centre: str = pa.Field(isin=list(REVENUE_CENTRES), description="Figure the distribution is centred on: " + "; ".join(f"{k} = {v}" for k, v in REVENUE_CENTRES.items()) + ".")
+    inputs_from: str = pa.Field(isin=HOSTS, description="Host or region whose national-scope wage and state-share figures apply, pooled with the host's own and the worldwide ones (ignored for head counts).")
+    year_window: int = pa.Field(ge=0, le=30, description="Year rule: figures whose period covers the modelled year are used; failing those, the dated figures nearest in time within this many years; failing those, figures without a date.")
+    widen: float = pa.Field(ge=1.0, le=10.0, description="For people_per_entry only: the range calibrated on the host's own years is divided (low) and multiplied (high) by this factor, because a handful of calibration years cannot fix how often a worker crosses the border; 1 elsewhere.")
+    exclude_source_ids: Optional[str] = pa.Field(nullable=True, description="Sources whose figures are left out for this host and input (separated by ';'), with the reason.")
+    reason: str = pa.Field(str_length={"min_value": 10}, description="Why this distribution, centre and pool.")
 
     class Config(_Strict):
         name = "labor_revenue_assumptions"
-        unique = ["host"]
+        unique = ["host", "input"]
+
+
+#: The one measure a labor_panel row rests on, in order of precedence.
+PANEL_BASES = ["stock_official", "remaining_2397", "stock_estimate"]
+
+
+class LaborPanel(pa.DataFrameModel):
+    """Published: people present by host and year, one measure per row, chosen by the written rule of :mod:`analysis.harmonize.labor`."""
+
+    host: str = pa.Field(isin=sorted(countries_by_alpha3), description="Host country, ISO 3166 alpha-3 (regions and the world are not hosts here).")
+    year: int = pa.Field(ge=1990, le=2026, description="Calendar year the head counts are dated in (their period_end).")
+    low: float = pa.Field(ge=0, le=1_000_000, description="Lowest figure of the basis measure in the year (values and stated lower bounds).")
+    central: float = pa.Field(ge=0, le=1_000_000, description="Median of the basis measure's point figures in the year (a range counts by its midpoint).")
+    high: float = pa.Field(ge=0, le=1_000_000, description="Highest figure of the basis measure in the year (values and stated upper bounds).")
+    basis: str = pa.Field(isin=PANEL_BASES, description="The single measure the row rests on: stock_official (a host's register) first, then remaining_2397 (a host's report to the UN), then stock_estimate. Entries, permits and visas are never used.")
+    n_sources: int = pa.Field(ge=1, le=10_000, description="Sources behind the basis figures.")
+    source_ids: str = pa.Field(str_matches=r"^[a-z0-9][a-z0-9-]*(;[a-z0-9][a-z0-9-]*)*$", description="Those sources, separated by ';'.")
+
+    class Config(_Strict):
+        name = "labor_panel"
+        unique = ["host", "year"]
+
+
+class LaborPanelGaps(pa.DataFrameModel):
+    """Published: each year 2010-2025 for which Russia or China has no labor_panel row, and why."""
+
+    host: str = pa.Field(isin=sorted(countries_by_alpha3), description="Host country.")
+    year: int = pa.Field(ge=1990, le=2026, description="Year without a national people-present figure.")
+    reason: str = pa.Field(str_length={"min_value": 5}, description="What the data hold for the year instead (entries, permits, regional figures) or that nothing was found.")
+    measures_available: Optional[str] = pa.Field(nullable=True, description="Measures with a dated figure for the host in that year, separated by ';'; empty when none.")
+
+    class Config(_Strict):
+        name = "labor_panel_gaps"
+        unique = ["host", "year"]
+
+
+# ------------------------------------------------------------------ defections abroad
+DEFECTION_GROUPS = ["worker", "restaurant_staff", "diplomat", "trade_official", "official", "student", "seafarer", "athlete", "other"]
+DEFECTION_OUTCOMES = ["reached_rok", "third_country", "caught", "returned", "unknown"]
+
+
+class DefectionsAbroadObservations(pa.DataFrameModel):
+    """Raw table: one row per known defection or attempt by North Korean nationals stationed abroad, per source."""
+
+    incident_id: str = pa.Field(str_matches=SOURCE_ID, description="Stable identifier of the incident; two sources of one incident share it.")
+    date: dt.date = pa.Field(**IN_RANGE, description="Date of the defection (first day of the month or year at lower precision).")
+    date_precision: str = pa.Field(isin=DATE_PRECISIONS, description="day, month or year.")
+    host: str = pa.Field(isin=HOSTS, description="Country where the people were stationed, ISO 3166 alpha-3, or a region (AFR, SEA, EUR, MEA, WLD) where the source names only that.")
+    people: Optional[int] = pa.Field(nullable=True, ge=1, le=10_000, description="Number of people; empty where no source gives a count.")
+    group: str = pa.Field(isin=DEFECTION_GROUPS, description="Who they were: " + ", ".join(DEFECTION_GROUPS) + ".")
+    outcome: str = pa.Field(isin=DEFECTION_OUTCOMES, description="reached_rok (arrived in South Korea), third_country (settled or stayed elsewhere), caught (stopped or detained before leaving), returned (sent or went back to North Korea), unknown.")
+    source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the incident was read from.")
+    reported_as: str = pa.Field(str_length={"min_value": 1}, description="The words that fix the incident (count, date) exactly as printed.")
+    note: Optional[str] = pa.Field(nullable=True, description="Remarks.")
+
+    class Config(_Strict):
+        name = "defections_abroad_observations"
+        unique = ["incident_id", "source_id"]
+
+
+class DefectionsAbroad(DefectionsAbroadObservations):
+    """Published: every defection incident abroad x source."""
+
+    class Config(_Strict):
+        name = "defections_abroad"
+        unique = ["incident_id", "source_id"]
 
 
 # ------------------------------------------------------------------------------ events
@@ -877,3 +976,248 @@ def read_result(name: str, path: _Path) -> _pd.DataFrame:
     """Read a result table written by `nkflows fit`, text columns as text, and check it against its model."""
     frame = _pd.read_csv(path, dtype={c: "str" for c in _str_columns(name)})
     return validate_result(name, frame)
+
+
+
+# ================================================================ labour and trade-off results
+# Result tables of the labour revenue model and the trade-off analysis (reports/tables/,
+# pandas frames). One model each, collected in LABOR_RESULTS.
+import pandas as _lpd  # noqa: E402
+import pandera.pandas as lpa  # noqa: E402
+
+VARIANTS = ["weighted_rho0", "weighted_rho1", "uniform_pooled"]
+_NONNEG = {"ge": 0}
+
+
+class _LaborResult(lpa.DataFrameModel):
+    class Config:
+        strict = True
+        ordered = True
+        coerce = True
+
+
+class LaborRevenueInputsResult(_LaborResult):
+    """Every input of the revenue model by host and year: the distribution drawn and the published figures behind it."""
+
+    variant: str = lpa.Field(isin=["weighted", "uniform_pooled"], description="weighted (the model) or uniform_pooled (the model of earlier releases).")
+    host: str
+    year: int
+    input: str = lpa.Field(isin=REVENUE_INPUTS)
+    distribution: str = lpa.Field(isin=list(REVENUE_DISTRIBUTIONS))
+    centre_rule: str = lpa.Field(isin=list(REVENUE_CENTRES))
+    low: float = lpa.Field(**_NONNEG)
+    centre: float = lpa.Field(**_NONNEG)
+    high: float = lpa.Field(**_NONNEG)
+    year_rule: str = lpa.Field(description="How the figures were matched to the year: covers_year, nearest_dated_<k>y, undated, panel:<basis>, calibrated_on_<n>_years, any_year_any_scope.")
+    n_sources: int = lpa.Field(ge=1)
+    source_ids: str
+
+    class Config:
+        name = "labor_revenue_inputs"
+
+    @lpa.dataframe_check
+    def ordered_bounds(cls, df: _lpd.DataFrame) -> _lpd.Series:
+        return (df["low"] <= df["centre"] + 1e-9) & (df["centre"] <= df["high"] + 1e-9)
+
+
+class LaborRevenueHostYear(_LaborResult):
+    """The state's revenue by host and year under each variant (US dollars a year), and per worker."""
+
+    variant: str = lpa.Field(isin=VARIANTS)
+    host: str
+    year: int
+    median_usd: float = lpa.Field(**_NONNEG)
+    p05_usd: float = lpa.Field(**_NONNEG)
+    p95_usd: float = lpa.Field(**_NONNEG)
+    workers_median: float = lpa.Field(**_NONNEG)
+    per_worker_median_usd: float = lpa.Field(**_NONNEG)
+    per_worker_p05_usd: float = lpa.Field(**_NONNEG)
+    per_worker_p95_usd: float = lpa.Field(**_NONNEG)
+    draws: int = lpa.Field(gt=0)
+
+    class Config:
+        name = "labor_revenue_host_year"
+        unique = ["variant", "host", "year"]
+
+
+class LaborRevenueWorld(_LaborResult):
+    """The sum over the hosts covered in each year, under each variant."""
+
+    variant: str = lpa.Field(isin=VARIANTS)
+    year: int
+    median_usd: float = lpa.Field(**_NONNEG)
+    p05_usd: float = lpa.Field(**_NONNEG)
+    p95_usd: float = lpa.Field(**_NONNEG)
+    workers_median: float = lpa.Field(**_NONNEG)
+    hosts_covered: str
+    n_hosts: int = lpa.Field(ge=1)
+    caveat: str
+
+    class Config:
+        name = "labor_revenue_world"
+        unique = ["variant", "year"]
+
+
+class LaborRevenueVariants(_LaborResult):
+    """The variants of the revenue model: correlation of wage and share across hosts, and what each is."""
+
+    variant: str = lpa.Field(isin=VARIANTS, unique=True)
+    correlation: float = lpa.Field(ge=0, le=1)
+    description: str
+
+    class Config:
+        name = "labor_revenue_variants"
+
+
+class LaborRevenueSensitivity(_LaborResult):
+    """One at a time: the share of each host-year's 5-95% width that goes when an input is fixed at its centre."""
+
+    host: str
+    year: int
+    input: str = lpa.Field(isin=REVENUE_INPUTS)
+    interval_width_usd: float = lpa.Field(**_NONNEG)
+    width_with_input_fixed_usd: float = lpa.Field(**_NONNEG)
+    share_of_width_from_input: float
+
+    class Config:
+        name = "labor_revenue_sensitivity"
+        unique = ["host", "year", "input"]
+
+
+class LaborRevenueComparison(_LaborResult):
+    """Every published revenue estimate beside the model for the same host (or the covered world) and year, with why they differ."""
+
+    year: Optional[float] = lpa.Field(nullable=True)
+    host: str
+    estimator: str
+    coverage: str
+    scope: str = lpa.Field(isin=list(LABOR_SCOPES))
+    value: Optional[float] = lpa.Field(nullable=True)
+    value_low: Optional[float] = lpa.Field(nullable=True)
+    value_high: Optional[float] = lpa.Field(nullable=True)
+    currency: str
+    source_id: str
+    model_median_usd: Optional[float] = lpa.Field(nullable=True)
+    model_p05_usd: Optional[float] = lpa.Field(nullable=True)
+    model_p95_usd: Optional[float] = lpa.Field(nullable=True)
+    model_rho1_p05_usd: Optional[float] = lpa.Field(nullable=True)
+    model_rho1_p95_usd: Optional[float] = lpa.Field(nullable=True)
+    model_workers_median: Optional[float] = lpa.Field(nullable=True)
+    reasons_they_differ: str = lpa.Field(str_length={"min_value": 5})
+
+    class Config:
+        name = "labor_revenue_comparison"
+
+
+_RATE_COLUMNS = [f"{w}_per_10k{s}" for w in ("incidents", "people") for s in ("", "_low", "_high", "_low_wide", "_high_wide")]
+
+
+class TradeoffRates(_LaborResult):
+    """Defection incidents and people per 10,000 worker-years present, by host and period, with exact Poisson (Garwood) 95% intervals."""
+
+    host: str = lpa.Field(description="Host, or ALL for every host with a head count.")
+    period: str
+    incidents: int = lpa.Field(ge=0, description="Incidents in the period (all years).")
+    incidents_in_rate: int = lpa.Field(ge=0, description="Incidents in years with a national head count: the rate's numerator (N).")
+    people_in_rate: int = lpa.Field(ge=0)
+    incidents_people_unknown: int = lpa.Field(ge=0)
+    years_with_headcount: int = lpa.Field(ge=0)
+    worker_years: float = lpa.Field(**_NONNEG)
+    worker_years_low: float = lpa.Field(**_NONNEG)
+    worker_years_high: float = lpa.Field(**_NONNEG)
+    incidents_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_low_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    people_per_10k_high_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    status: str
+    note: str
+
+    class Config:
+        name = "tradeoff_rates"
+        unique = ["host", "period"]
+
+
+class TradeoffRevenuePerWorker(_LaborResult):
+    """The state's take per worker a year (wage x 12 x state share), by host and period: pooled draws of the revenue model."""
+
+    host: str
+    period: str
+    n_years: int = lpa.Field(ge=1)
+    median_usd: float = lpa.Field(**_NONNEG)
+    p05_usd: float = lpa.Field(**_NONNEG)
+    p95_usd: float = lpa.Field(**_NONNEG)
+    draws: int = lpa.Field(gt=0)
+
+    class Config:
+        name = "tradeoff_revenue_per_worker"
+        unique = ["host", "period"]
+
+
+class TradeoffRiskReturn(_LaborResult):
+    """Each host over all years: revenue per worker (median, 90% interval) against incidents per 10,000 worker-years (Garwood 95%)."""
+
+    host: str = lpa.Field(unique=True)
+    worker_years: float = lpa.Field(**_NONNEG)
+    incidents_in_rate: int = lpa.Field(ge=0)
+    incidents_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
+    per_worker_median_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
+    per_worker_p05_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
+    per_worker_p95_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
+    years_with_headcount: int = lpa.Field(ge=1)
+
+    class Config:
+        name = "tradeoff_risk_return"
+
+
+class TradeoffEvents(_LaborResult):
+    """Deployment before and after high-profile defections and host enforcement dates (event dates from the events table)."""
+
+    event_id: str = lpa.Field(description="Event id in the events table; empty for a host with no dated event.")
+    role: str
+    event_year: Optional[float] = lpa.Field(nullable=True)
+    host: str
+    years_before: Optional[float] = lpa.Field(nullable=True, ge=0)
+    years_after: Optional[float] = lpa.Field(nullable=True, ge=0)
+    headcount_before: Optional[float] = lpa.Field(nullable=True, ge=0)
+    headcount_after: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_before: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents_after: Optional[float] = lpa.Field(nullable=True, ge=0)
+    log_change: Optional[float] = lpa.Field(nullable=True)
+    log_change_low: Optional[float] = lpa.Field(nullable=True)
+    log_change_high: Optional[float] = lpa.Field(nullable=True)
+    status: str
+    identifies: str
+
+    class Config:
+        name = "tradeoff_events"
+
+
+class TradeoffTests(_LaborResult):
+    """What would count against the trade-off hypothesis, and what the data show, with N."""
+
+    test: str = lpa.Field(unique=True)
+    against_hypothesis_if: str
+    statistic: Optional[float] = lpa.Field(nullable=True)
+    n: int = lpa.Field(ge=0)
+    result: str
+
+    class Config:
+        name = "tradeoff_tests"
+
+
+LABOR_RESULTS: dict[str, type[lpa.DataFrameModel]] = {
+    m.Config.name: m for m in (LaborRevenueInputsResult, LaborRevenueHostYear, LaborRevenueWorld, LaborRevenueVariants,
+                               LaborRevenueSensitivity, LaborRevenueComparison, TradeoffRates, TradeoffRevenuePerWorker,
+                               TradeoffRiskReturn, TradeoffEvents, TradeoffTests)
+}
+
+# The labour and trade-off result tables join the one registry of result models.
+RESULT_MODELS.update(LABOR_RESULTS)

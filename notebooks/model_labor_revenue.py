@@ -14,73 +14,87 @@
 # ---
 
 # %% [markdown]
-# # Model: the state's revenue from workers abroad
+# # Model: the state's revenue from workers abroad, and the risk it trades against
 #
-# `analysis.models.labor_revenue` is a transparent Monte Carlo model:
+# `analysis.models.labor_revenue` is a Monte Carlo model:
 #
 # revenue(host, year) = workers present x monthly wage x 12 x share taken by the state
 #
-# Each input is drawn uniformly between the lowest and the highest figure published for
-# it (head counts from `labor_workers`; wages and shares from `labor_model_inputs`,
-# pooled as `labor_revenue_assumptions` says), 20,000 seeded draws per host and year.
+# Each input has a distribution chosen in `labor_revenue_assumptions` (PERT, log-normal
+# or uniform), centred on the best-supported figure: the national head count of
+# `labor_panel`, the most-cited wage and share. Wages and shares are matched to the year
+# by a stated rule; regional and single-firm figures never set a bound. Wage and share
+# can share a shock across hosts: `RHO` is that correlation (0 and 1 are reported).
 #
-# Things to try: leave a source out in `EXCLUDE` (a `source_id`), or change which region's
-# wages a host borrows in `labor_revenue_assumptions`; rerun and compare.
+# Things to try: change `RHO`, or a host's distribution in `DISTRIBUTION`; rerun and compare.
 
 # %%
 from analysis import tables
-from analysis.models import labor_revenue
+from analysis.models import labor_revenue, tradeoff
 
-EXCLUDE = {"RUS": []}  # host -> source ids to leave out of its wage and share ranges
+RHO = 0.5  # correlation of wage and share across hosts (0 = independent, 1 = one common shock)
+DISTRIBUTION = {}  # e.g. {("RUS", "monthly_wage_usd"): "lognormal"}
 
 t = tables.load()
 assumptions = t["labor_revenue_assumptions"].copy()
-for host, ids in EXCLUDE.items():
-    if ids:
-        row = assumptions["host"] == host
-        old = assumptions.loc[row, "exclude_source_ids"].fillna("").iloc[0]
-        assumptions.loc[row, "exclude_source_ids"] = ";".join(filter(None, [old, *ids]))
-assumptions[["host", "workers_from", "inputs_from", "exclude_source_ids", "distribution"]]
+for (host, name), dist in DISTRIBUTION.items():
+    assumptions.loc[(assumptions["host"] == host) & (assumptions["input"] == name), "distribution"] = dist
+t["labor_revenue_assumptions"] = assumptions
+assumptions[["host", "input", "distribution", "centre", "inputs_from", "year_window", "widen", "reason"]].head(12)
 
 # %% [markdown]
-# ## The input ranges
-# One row per host, year and input, with the sources behind the range. Where a host-year
-# has border entries but no head count, workers = entries x people per entry, a parameter
-# whose range is the host's own ratio of people present to entries in the years that
-# have both.
+# ## The inputs
+# One row per host, year and input: the distribution, its low, centre and high, how the
+# figures were matched to the year (`year_rule`) and the sources behind them.
 
 # %%
-ranges = labor_revenue.input_ranges(t["labor_workers"], t["labor_model_inputs"], assumptions)
-ranges.loc[ranges["host"] == "RUS"].tail(10)
+ranges = labor_revenue.input_table(t)
+ranges.loc[ranges["host"] == "RUS"].tail(12)
 
 # %% [markdown]
 # ## The simulation
 # Median and 5-95% interval per host and year, and the total over the hosts covered in a
-# year (other hosts are not zero but unmeasured).
+# year (other hosts are not zero but unmeasured), at the chosen correlation.
 
 # %%
-sim = labor_revenue.simulate(ranges)
-world = sim["world"]
-world.assign(**{c: world[c] / 1e6 for c in ("median_usd", "p05_usd", "p95_usd")}).round(1)
+host_year, world, _ = labor_revenue.simulate(ranges, RHO, f"rho_{RHO}")
+world.assign(**{c: world[c] / 1e6 for c in ("median_usd", "p05_usd", "p95_usd")}).round(1).drop(columns="caveat")
 
 # %% [markdown]
-# ## Which input drives the uncertainty
-# Fixing one input at a time at its midpoint and redrawing: the share of the 5-95% width
-# that goes away is that input's share of the uncertainty.
+# ## The published variants, and which input drives the uncertainty
+# `weighted_rho0` and `weighted_rho1` bracket the correlation; `uniform_pooled` is the
+# model of earlier releases. Fixing one input at a time at its centre: the share of the
+# 5-95% width that goes away is that input's share of the uncertainty.
 
 # %%
-sim["sensitivity"].groupby("input")["share_of_width_from_input"].describe()[["count", "mean", "min", "max"]].round(2)
+results = labor_revenue.run(t)
+results["labor_revenue_world"].pivot_table(index="year", columns="variant", values="median_usd").div(1e6).round(0)
+
+# %%
+results["labor_revenue_sensitivity"].groupby("input")["share_of_width_from_input"].describe()[["count", "mean", "min", "max"]].round(2)
 
 # %% [markdown]
 # ## Beside the published estimates
-# Each published worldwide estimate next to the model's covered total for the same year,
-# with the reasons they differ.
+# Every published estimate next to the model for the same host (or the covered world)
+# and year, with the reasons they differ.
 
 # %%
-comparison = labor_revenue.compare(world, t["labor_revenue_estimates"])
-comparison[["year", "estimator", "value", "value_low", "value_high", "currency", "model_median_usd", "reasons_they_differ"]].dropna(subset=["year"])
+comparison = results["labor_revenue_comparison"]
+comparison[["year", "host", "estimator", "value", "value_low", "value_high", "currency", "model_median_usd", "reasons_they_differ"]].dropna(subset=["year"])
+
+# %% [markdown]
+# ## The trade-off
+# Defection incidents per 10,000 worker-years (exact Poisson intervals), revenue per
+# worker, the event study, and what would count against the hypothesis.
+
+# %%
+trade = tradeoff.run(t)
+trade["tradeoff_rates"].loc[lambda d: d["host"] == "ALL"]
+
+# %%
+trade["tradeoff_tests"]
 
 # %%
 from analysis.figures import labor as labor_figures
 
-labor_figures.revenue(world, comparison, t["events"], "Modelled revenue beside published estimates");
+labor_figures.risk_return(trade["tradeoff_risk_return"], trade["tradeoff_rates"], t["events"], "Revenue per worker against defection risk");

@@ -40,7 +40,7 @@ from analysis.ingest.discrepancies import DiscrepancyRecords
 from analysis.paths import RAW
 from analysis.provenance import SIDECAR_SUFFIX
 from analysis.schemas import (
-    DefectorArrivalObservations, DefectorCumulativeObservations, Events, EventSources, LaborModelInputs,
+    DefectionsAbroadObservations, DefectorArrivalObservations, DefectorCumulativeObservations, Events, EventSources, LaborModelInputs,
     LaborRevenueAssumptions, LaborRevenueEstimates, LaborWorkerObservations, Sources, TradeFlowObservations,
 )
 
@@ -64,6 +64,8 @@ RAW_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "trade/discrepancies.csv": DiscrepancyRecords,
     "trade/flows.csv": TradeFlowObservations,
     "trade/sources.csv": Sources,
+    "defections_abroad/incidents.csv": DefectionsAbroadObservations,
+    "defections_abroad/sources.csv": Sources,
 }
 
 #: Columns that hold country codes checked against ISO 3166 (not just their shape).
@@ -355,7 +357,7 @@ def unknown_code(t: RawCsv) -> Iterator[Case]:
             yield _cell("unknown_code", t, col, "KRP" if col != "countries" else "PRK;KRP",
                         "isin" if "isin" in checks else "ISO 3166")
         elif "isin" in checks:  # a whole number outside the list where the column holds numbers
-            yield _cell("unknown_code", t, col, "99999" if t.kinds()[col][0] == "int" else "unknown", "isin")
+            yield _cell("unknown_code", t, col, "99999" if t.kinds()[col][0] == "int" else "not_listed", "isin")
 
 
 def malformed_value(t: RawCsv) -> Iterator[Case]:

@@ -3,7 +3,12 @@
 - ``workers.csv``: one row per figure per source and measure (stocks, permits, border
   entries by purpose, visas, quotas, 2397 reports);
 - ``revenue_estimates.csv``: published estimates of the state's revenue from them;
-- ``model_inputs.csv``: wages, the state's share and payments per worker, as printed.
+- ``model_inputs.csv``: wages, the state's share and payments per worker, as printed;
+- ``revenue_assumptions.csv``: for each host and input of the revenue model, the
+  distribution, the figure that carries the weight, the pool and the year rule.
+
+Every row of the first three files carries ``scope`` (national, regional, firm, world,
+multi_country); the revenue model lets only national figures set a host's bounds.
 
 Row rules beyond the schemas: a row has a value or a bound; value_low <= value <=
 value_high; a percentage is at most 100 and has no currency, a money figure has one; a
@@ -56,6 +61,23 @@ def check_bounds(table: RawTable, log: IssueLog) -> None:
             log.add(table.name, line, "currency", f"a money figure ({r['unit']}) needs its currency")
 
 
+def check_assumptions(table: RawTable, log: IssueLog) -> None:
+    """Each host has a workers row; entries and people_per_entry come together; only people_per_entry is widened."""
+    rows = list(table.frame.iter_rows(named=True))
+    by_host: dict[str, set[str]] = {}
+    for r in rows:
+        by_host.setdefault(r["host"], set()).add(r["input"])
+    for i, r in enumerate(rows):
+        line, inputs = table.lines[i], by_host[r["host"]]
+        if "workers" not in inputs and r["input"] != "workers":
+            log.add(table.name, line, "input", f"host {r['host']} has inputs but no 'workers' row: the model needs a head count", r["input"])
+        partner = {"entries": "people_per_entry", "people_per_entry": "entries"}.get(r["input"])
+        if partner and partner not in inputs:
+            log.add(table.name, line, "input", f"'{r['input']}' needs a '{partner}' row for the same host (entries are converted to people only through the ratio)", r["input"])
+        if r["input"] != "people_per_entry" and r["widen"] is not None and r["widen"] != 1:
+            log.add(table.name, line, "widen", "only people_per_entry is widened; every other input has widen 1", r["widen"])
+
+
 def ingest_labor(raw: Path, known_sources: set[str], log: IssueLog) -> LaborInputs:
     folder = raw / "labor"
     out = {}
@@ -72,6 +94,8 @@ def ingest_labor(raw: Path, known_sources: set[str], log: IssueLog) -> LaborInpu
     assumptions = load(path, LaborRevenueAssumptions, log) if path.exists() else None
     if not path.exists():
         log.add(str(path), None, None, "file is missing")
+    elif assumptions is not None:
+        check_assumptions(assumptions, log)
     return LaborInputs(out["workers"], out["revenue_estimates"], out["model_inputs"],
                        concat([assumptions]) if assumptions is not None else pl.DataFrame())
 

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import arrivals, breaks, defector_counts, forecasts, its, labor_revenue, relationships, spec, trade_monthly
+from . import arrivals, breaks, defector_counts, forecasts, its, labor_revenue, relationships, spec, trade_monthly, tradeoff
 from .nb2 import ModelError
 
 CURVE_COLUMNS = ["flow", "event_ids", "specification", "description", "headline", "scale", "estimate", "ci_low", "ci_high",
@@ -40,6 +40,7 @@ FAMILIES: list[tuple[str, Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataF
     ("forecasts and backtest", forecasts.run),
     ("relationships", relationships.run),
     ("labour revenue", labor_revenue.run),
+    ("workers abroad: revenue and risk", tradeoff.run),
 ]
 
 

@@ -36,7 +36,7 @@ from . import text, text_timeseries
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Every figure in the report, by file stem (reports/figures/<stem>.svg and .png).
-FIGURE_STEMS = ("defector_arrivals_by_sex", "defector_female_share", "trade_annual_china", "trade_monthly_china", "labor_workers",
+FIGURE_STEMS = ("defector_arrivals_by_sex", "defector_female_share", "trade_annual_china", "trade_monthly_china", "tradeoff_risk_return", "labor_workers",
                 "labor_revenue", "trade_products", "its_annual", "its_quarterly", "breaks", "trade_monthly_model", "trade_stl",
                 "forecasts", "relationships_ccf")
 
@@ -63,6 +63,7 @@ def readings(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame]) 
         "share": text.share_reading(annual, results["female_share_trend"]),
         "trade": text.trade_reading(tables["trade_annual"]),
         "labor": text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"]),
+        "tradeoff": text.tradeoff_reading(results["tradeoff_risk_return"], results["tradeoff_rates"], results["tradeoff_tests"], tables["labor_panel"]),
         "its": text_timeseries.its_reading(results["its_terms"], results["its_paths"], tables["events"]),
         "breaks": text_timeseries.breaks_reading(results["breaks_breaks"], results["breaks_bic"], tables["events"]),
         "trade_model": text_timeseries.trade_model_reading(results["trade_monthly_effects"], results["trade_monthly_stl"], results["headline_effects"]),
@@ -82,8 +83,8 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
     fig3 = trade_figures.annual_china(tables["trade_annual"], events, read["trade"]["title"])
     fig4 = trade_figures.monthly_china(tables["trade_monthly"], events, text.monthly_title(tables["trade_monthly"]))
     fig5 = trade_products_figures.product_lines(tables["trade_products"], events, trade_products_figures.title(tables["trade_products"]))
-    lw = tables["labor_workers"]
-    fig6 = labor_figures.workers(lw, events, text.workers_title(lw))
+    fig6 = labor_figures.people_present(tables["labor_panel"], events, read["tradeoff"]["panel_title"])
+    fig6b = labor_figures.risk_return(results["tradeoff_risk_return"], results["tradeoff_rates"], events, read["tradeoff"]["title"])
     fig7 = labor_figures.revenue(results["labor_revenue_world"], results["labor_revenue_comparison"], events, read["labor"]["title"])
     fig8 = its_figures.paths(results["its_paths"], events, "its_annual", read["its"]["title"], "Arrivals per year (log scale)")
     fig9 = its_figures.paths(results["its_paths"], events, "its_quarterly", read["its"].get("title_quarterly", "Quarterly arrivals"), "Arrivals per quarter (log scale)")
@@ -101,6 +102,7 @@ def draw_figures(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFram
         ("defector_female_share", fig2),
         ("trade_annual_china", fig3),
         ("trade_monthly_china", fig4),
+        ("tradeoff_risk_return", fig6b),
         ("labor_workers", fig6),
         ("labor_revenue", fig7),
         ("trade_products", fig5),

@@ -185,27 +185,61 @@ def products_title(flows: pd.DataFrame) -> str:
 
 
 def labor_reading(world: pd.DataFrame, comparison: pd.DataFrame, sensitivity: pd.DataFrame) -> dict[str, str]:
-    best = world.sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
-    same = comparison.loc[(comparison["year"] == best["year"]) & (comparison["currency"] == "USD")]
+    head = world.loc[world["variant"] == "weighted_rho0"] if "variant" in world.columns else world
+    best = head.sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
+    year = int(best["year"])
+    same = comparison.loc[(comparison["year"] == year) & (comparison["currency"] == "USD")]
     points = same["value"].dropna()
     drivers = sensitivity.groupby("input")["share_of_width_from_input"].mean().sort_values(ascending=False)
     names = {"monthly_wage_usd": "the monthly wage", "state_share": "the state's share", "workers": "the head count",
              "entries": "the number of entries", "people_per_entry": "people per entry"}
     published = ""
     if not points.empty:
-        published = (f" Published estimates for {int(best['year'])} range from {usd(points.min())} to {usd(points.max())} "
+        published = (f" Published estimates for {year} range from {usd(points.min())} to {usd(points.max())} "
                      f"({len(same)} estimates, including ranges).")
+    variants = ""
+    if "variant" in world.columns:
+        by = world.loc[world["year"] == year].set_index("variant")
+        if {"weighted_rho1", "uniform_pooled"} <= set(by.index):
+            r1, old = by.loc["weighted_rho1"], by.loc["uniform_pooled"]
+            variants = (f"With one wage and share shock common to every host (correlation 1 instead of 0) the interval becomes "
+                        f"{usd(r1['p05_usd'])} to {usd(r1['p95_usd'])}; the earlier model, flat between the extremes of any year and any scope, "
+                        f"gives a median of {usd(old['median_usd'])} ({usd(old['p05_usd'])} to {usd(old['p95_usd'])}).")
     return {
         "model": (
-            f"In {int(best['year'])}, the year with head counts for the most hosts ({best['hosts_covered'].replace(';', ', ')}), the model puts "
+            f"In {year}, the year with national head counts for the most hosts ({best['hosts_covered'].replace(';', ', ')}), the model puts "
             f"the state's revenue from these workers at {usd(best['median_usd'])} (5-95%: {usd(best['p05_usd'])} to {usd(best['p95_usd'])})."
             f"{published}"
         ),
+        "variants": variants,
         "drivers": (
-            "Fixing one input at a time at its midpoint narrows the 5-95% interval, on average over host-years, by "
+            "Fixing one input at a time at its centre narrows the 5-95% interval, on average over host-years, by "
             + ", ".join(f"{max(v, 0.0):.0%} for {names[k]}" for k, v in drivers.items()) + "."
         ),
-        "title": f"Modelled revenue in {int(best['year'])}: {usd(best['median_usd'])} for {int(best['n_hosts'])} hosts, beside published estimates",
+        "title": f"Modelled revenue in {year}: {usd(best['median_usd'])} for {int(best['n_hosts'])} hosts, beside published estimates",
+    }
+
+
+def tradeoff_reading(risk_return: pd.DataFrame, rates: pd.DataFrame, tests: pd.DataFrame, panel: pd.DataFrame) -> dict[str, str]:
+    """Sentences on the trade-off, from the trade-off result tables."""
+    n_hosts = int(risk_return["per_worker_median_usd"].notna().sum())
+    k = int(risk_return["incidents_in_rate"].sum())
+    wy = float(risk_return["worker_years"].sum())
+    overall = rates.loc[rates["host"] == "ALL"]
+    per = "; ".join(
+        f"{r.period}: {r.incidents_in_rate} incident(s) in {r.worker_years:,.0f} worker-years, "
+        + (f"{r.incidents_per_10k:.2f} per 10,000 (95% {r.incidents_per_10k_low:.2f}-{r.incidents_per_10k_high:.2f})" if r.worker_years > 0 else "no head count")
+        for r in overall.itertuples(index=False))
+    top = risk_return.sort_values("per_worker_median_usd", ascending=False).dropna(subset=["per_worker_median_usd"])
+    hosts_2010 = panel.loc[(panel["year"] >= 2010) & (panel["central"] > 0), "host"].nunique()
+    return {
+        "title": (f"Revenue per worker against defection risk, {n_hosts} hosts: {k} incident(s) in {wy:,.0f} worker-years with a national head count"),
+        "panel_title": f"People present by host, {hosts_2010} hosts with a national head count above zero since 2010: official series as lines, estimates as ranges, gaps left as gaps",
+        "rates": f"Defection incidents per 10,000 worker-years present, all hosts with a head count: {per}.",
+        "spread": (f"The state's take per worker ranges from ${top['per_worker_median_usd'].min():,.0f} ({top.iloc[-1]['host']}) to "
+                   f"${top['per_worker_median_usd'].max():,.0f} ({top.iloc[0]['host']}) a year at the median." if len(top) else ""),
+        "tests": " ".join(f"Against the trade-off would count: {r.against_hypothesis_if}. The data: {r.result} (N = {r.n})."
+                          for r in tests.itertuples(index=False)),
     }
 
 

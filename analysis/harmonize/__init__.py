@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .errors import Issue, IssueLog
-from .ingest.discrepancies import Discrepancies
-from .schemas import SOURCE_KINDS
+from ..errors import Issue, IssueLog
+from ..ingest.discrepancies import Discrepancies
+from ..schemas import SOURCE_KINDS
 
 @dataclass(frozen=True)
 class Step:
