@@ -28,14 +28,31 @@ def parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file under the current umask (0644 under 022).
+
+    ``tempfile.mkstemp`` creates its file 0600 whatever the umask; a built file renamed from it
+    would stay unreadable to others, so :func:`write_atomic` sets this mode before the rename.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` via a temporary file in the same folder; False if unchanged."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder; False if unchanged.
+
+    The file gets the mode the umask allows (:func:`file_mode`), as any other new file would.
+    """
     path = Path(path)
     if path.exists() and path.read_bytes() == data:
+        if path.stat().st_mode & 0o777 != file_mode():  # written by an older build with mkstemp's 0600
+            path.chmod(file_mode())
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
