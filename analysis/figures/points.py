@@ -1,0 +1,83 @@
+"""Per-point provenance for the figures: who printed each plotted value, as what, where, and who disagrees.
+
+A figure's *plotted data* is one tidy frame (:data:`COLUMNS`), written beside the figure as
+a CSV and used by the interactive chart's hover. The conflicts table is expanded to one
+line per value and source (:func:`conflict_lines`), the shape the data appendix shows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: The plotted-data contract: one row per plotted point.
+COLUMNS = ["panel", "series", "mark", "x", "value", "value_low", "value_high", "unit", "source_id", "reported_as", "url", "publisher",
+           "sources_disagree"]
+
+
+def parse_key(key: str) -> dict[str, str]:
+    """A conflicts key (``freq=A;period_start=2002-01-01;...``) as a dict."""
+    return dict(part.split("=", 1) for part in str(key).split(";") if "=" in part)
+
+
+def conflict_lines(conflicts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """One row per conflict x value x source: which source printed which value, when, and whether it was chosen."""
+    pub = sources.set_index("source_id")
+    rows = []
+    for i, c in enumerate(conflicts.itertuples(index=False)):
+        values = str(c.values).split(";") if isinstance(c.values, str) else [""]
+        ids = str(c.source_ids).split(";") if isinstance(c.source_ids, str) else [""]
+        for value, source_id in zip(values, ids):
+            known = source_id in pub.index
+            rows.append({
+                "conflict": i + 1, "table": c.table, "key": c.key, "conflict_type": c.conflict_type, "value": value,
+                "source_id": source_id,
+                "publisher": pub.at[source_id, "publisher"] if known else "",
+                "published": str(pub.at[source_id, "published"]) if known and pd.notna(pub.at[source_id, "published"]) else "",
+                "url": pub.at[source_id, "url"] if known else "",
+                "chosen": source_id == c.chosen_source_id,
+            })
+    return pd.DataFrame(rows, columns=["conflict", "table", "key", "conflict_type", "value", "source_id", "publisher", "published", "url", "chosen"])
+
+
+def disagreement(lines: pd.DataFrame, table: str, **key: str) -> str:
+    """A sentence listing who printed what for the figure ``key`` of ``table`` (empty when the sources agree)."""
+    hits = lines.loc[lines["table"] == table]
+    if hits.empty:
+        return ""
+    want = {k: str(v) for k, v in key.items()}
+    keep = [all(parse_key(k).get(f) == v for f, v in want.items()) for k in hits["key"]]
+    hits = hits.loc[keep]
+    if hits.empty:
+        return ""
+    parts = [f"{r.value} ({r.publisher or r.source_id}{', ' + r.published if r.published else ''})" for r in hits.itertuples()]
+    return f"Sources disagree: {'; '.join(dict.fromkeys(parts))}"
+
+
+def with_sources(frame: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Add each row's source URL and publisher (model rows, whose source_id starts with 'model:', get none)."""
+    s = sources.set_index("source_id")
+    frame = frame.copy()
+    frame["url"] = frame["source_id"].map(s["url"]).fillna("")
+    frame["publisher"] = frame["source_id"].map(s["publisher"]).fillna("")
+    for col in COLUMNS:
+        if col not in frame.columns:
+            frame[col] = "" if col in ("panel", "reported_as", "sources_disagree", "mark") else float("nan")
+    return frame[COLUMNS]
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The plotted data as CSV, numbers in plain decimal notation (never 1.2e+09)."""
+    out = frame.copy()
+    for col in ("x", "value", "value_low", "value_high"):
+        out[col] = [plain(v) for v in out[col]]
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def plain(value) -> str:
+    """A number in plain decimal notation, without trailing zeros; empty for a missing value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str):
+        return value
+    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
