@@ -21,14 +21,14 @@ def arrivals_data(tables: dict[str, pd.DataFrame], fitted: pd.DataFrame) -> pd.D
     arr = tables["defector_arrivals"]
     arr = arr.loc[(arr["freq"] == "A")].assign(year=pd.to_datetime(arr["period_end"]).dt.year)
     printed = arr.drop_duplicates(["year", "sex", "source_id"]).set_index(["year", "sex", "source_id"])["reported_as"]
-    lines = points.conflict_lines(tables["conflicts"], tables["sources"])
+    lines = points.Disagreements(points.conflict_lines(tables["conflicts"], tables["sources"]))
     rows = []
     for sex, series in SERIES.items():
         for r in data.itertuples():
             year = int(r.year)
             rows.append({"series": series, "mark": "bar", "x": year, "value": getattr(r, sex), "unit": "persons", "source_id": r.source_id,
                          "reported_as": printed.get((year, sex, r.source_id), ""),
-                         "sources_disagree": points.disagreement(lines, "defector_arrivals", freq="A", period_start=f"{year}-01-01",
+                         "sources_disagree": lines.say("defector_arrivals", freq="A", period_start=f"{year}-01-01",
                                                                  period_end=f"{year}-12-31", sex=sex)})
     for r in fitted.itertuples():
         rows.append({"series": FIT, "mark": "line", "x": int(r.year), "value": r.fitted, "unit": "persons (modelled)",

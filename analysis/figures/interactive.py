@@ -85,8 +85,11 @@ def _gapped(d: pd.DataFrame, annual: bool) -> pd.DataFrame:
 
 
 def figure_json(stem: str, plotted: pd.DataFrame, title: str, y_title: str, *, log_y: bool = False, annual_x: bool = True,
-                barmode: str = "stack") -> dict:
-    """The plotly figure (data and layout) for one plotted-data frame; panels become stacked subplots."""
+                barmode: str = "stack", events: list[tuple[float, str]] = ()) -> dict:
+    """The plotly figure (data and layout) for one plotted-data frame; panels become stacked subplots.
+
+    ``events`` are (decimal year, label) pairs, drawn as dashed lines labelled with the event's short title.
+    """
     panels = [p for p in dict.fromkeys(plotted["panel"].fillna("").tolist())]
     n = max(len(panels), 1)
     data = []
@@ -131,7 +134,13 @@ def figure_json(stem: str, plotted: pd.DataFrame, title: str, y_title: str, *, l
                                   **({"matches": "x"} if i else {}), "tickformat": "d" if annual_x else None}
         layout[f"yaxis{axis}"] = {"domain": [top - h, top], "anchor": f"x{axis}", "title": {"text": y_title if n == 1 else panel},
                                   "type": "log" if log_y else "linear", "fixedrange": True, "gridcolor": "#e5e5e5", "rangemode": "tozero"}
-    layout = json.loads(json.dumps(layout))  # drop nothing; keeps None as null
+    layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                         "line": {"color": "#7f7f7f", "width": 1, "dash": "dash"}} for x, _ in events]
+    layout["annotations"] = [{"x": x, "xref": "x", "yref": "paper", "y": 1.0 + 0.06 * (i % 3), "text": html.escape(label),
+                              "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 10, "color": "#444444"}}
+                             for i, (x, label) in enumerate(events)]
+    if events:
+        layout["margin"]["t"] = 110
     return {"data": data, "layout": layout}
 
 

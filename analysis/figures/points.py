@@ -39,18 +39,20 @@ def conflict_lines(conflicts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows, columns=["conflict", "table", "key", "conflict_type", "value", "source_id", "publisher", "published", "url", "chosen"])
 
 
-def disagreement(lines: pd.DataFrame, table: str, **key: str) -> str:
-    """A sentence listing who printed what for the figure ``key`` of ``table`` (empty when the sources agree)."""
-    hits = lines.loc[lines["table"] == table]
-    if hits.empty:
-        return ""
-    want = {k: str(v) for k, v in key.items()}
-    keep = [all(parse_key(k).get(f) == v for f, v in want.items()) for k in hits["key"]]
-    hits = hits.loc[keep]
-    if hits.empty:
-        return ""
-    parts = [f"{r.value} ({r.publisher or r.source_id}{', ' + r.published if r.published else ''})" for r in hits.itertuples()]
-    return f"Sources disagree: {'; '.join(dict.fromkeys(parts))}"
+class Disagreements:
+    """Who printed what, by table and figure key, for the hovers: built once from :func:`conflict_lines`."""
+
+    def __init__(self, lines: pd.DataFrame):
+        self.by_table: dict[str, list[tuple[dict[str, str], str]]] = {}
+        for r in lines.itertuples():
+            text = f"{r.value} ({r.publisher or r.source_id}{', ' + r.published if r.published else ''})"
+            self.by_table.setdefault(r.table, []).append((parse_key(r.key), text))
+
+    def say(self, table: str, **key) -> str:
+        """A sentence listing who printed what for the figure ``key`` of ``table`` (empty when the sources agree)."""
+        want = {k: str(v) for k, v in key.items()}
+        parts = [text for parsed, text in self.by_table.get(table, []) if all(parsed.get(f) == v for f, v in want.items())]
+        return f"Sources disagree: {'; '.join(dict.fromkeys(parts))}" if parts else ""
 
 
 def with_sources(frame: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:

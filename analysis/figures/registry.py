@@ -39,6 +39,7 @@ class Figure:
     draw: Callable[[Context, pd.DataFrame], object]
     citation: str
     interactive: dict = field(default_factory=dict)  # keyword arguments of interactive.figure_json; empty: no interactive chart
+    events: tuple[str, ...] = ()  # events the interactive chart marks (the static figure marks its own)
 
 
 def _result(name: str, *, keep: list[str] | None = None) -> Callable[[Context], pd.DataFrame]:
@@ -68,22 +69,22 @@ FIGURES: dict[str, Figure] = {f.stem: f for f in [
            lambda c: defectors.arrivals_data(c.tables, c.results["defector_count_fitted"]),
            lambda c, d: defectors.arrivals_by_sex(d, c.tables["events"], _arrivals_title(c)),
            "ROK Ministry of Unification figures as published and reported (nkflows defector_arrivals_annual)",
-           {"y_title": "Persons per year", "barmode": "stack"}),
+           {"y_title": "Persons per year", "barmode": "stack"}, tuple(defectors.EVENTS)),
     Figure("trade_annual_china", "China-DPRK trade, China's customs and KOTRA", "report",
            lambda c: trade.annual_data(c.tables),
            lambda c, d: trade.annual_china(d, c.tables["events"], c.read["trade"]["title"]),
            "China's customs (GACC) and KOTRA figures as published and reported (nkflows trade_annual, trade_flows)",
-           {"y_title": "US dollars (log scale)", "log_y": True}),
+           {"y_title": "US dollars (log scale)", "log_y": True}, tuple(trade.EVENTS)),
     Figure("trade_products", "China's imports of North Korean product lines", "report",
            lambda c: trade.products_data(c.tables),
            lambda c, d: trade.product_lines(d, c.tables["events"], "Sanctioned product lines: China's imports from the DPRK by HS line"),
            "China's customs figures by HS line as reported (nkflows trade_flows)",
-           {"y_title": "US dollars (log scale)", "log_y": True}),
+           {"y_title": "US dollars (log scale)", "log_y": True}, ("unsc-2371", "unsc-2375")),
     Figure("labor_workers", "North Korean workers abroad, by host", "report",
            lambda c: labor.workers_data(c.tables),
            lambda c, d: labor.workers(d, c.tables["events"], "North Koreans working abroad, by host: official counts, estimates and the 2397 reports"),
            "host-government counts, UN 2397 implementation reports and published estimates (nkflows labor_workers)",
-           {"y_title": "People", "log_y": True}),
+           {"y_title": "People", "log_y": True}, ("repatriation-deadline-2019",)),
     Figure("labor_revenue", "Revenue from workers abroad: model and published estimates", "report",
            lambda c: c.results["labor_revenue_world"].assign(source_id="model: reports/tables/labor_revenue_world.csv"),
            lambda c, d: labor.revenue(c.results["labor_revenue_world"], c.results["labor_revenue_comparison"], c.tables["events"], c.read["labor"]["title"]),

@@ -164,7 +164,7 @@ def fit(fig) -> None:
     """Make room for what sits around the panels (titles, event strips, long axis labels): move the panels' edges
     until no text runs off the figure or into the figure's title."""
     for _ in range(4):
-        fig.canvas.draw()
+        fig.draw_without_rendering()  # lays out titles and ticks without painting pixels
         renderer = fig.canvas.get_renderer()
         sup = fig._suptitle if fig._suptitle is not None and fig._suptitle.get_text().strip() else None
         boxes = [t.get_window_extent(renderer) for t in drawn_texts(fig) if t is not sup and t.get_gid() != SOURCE_GID]
@@ -182,7 +182,7 @@ def fit(fig) -> None:
 
 def layout_problems(fig) -> list[str]:
     """Texts that overlap each other or run off the figure (the renderer's boxes), as readable messages."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     boxes = text_boxes(fig)
     frame = fig.bbox
     problems = []

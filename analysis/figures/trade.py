@@ -36,7 +36,7 @@ def annual_data(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """What the annual trade chart plots: China's customs totals and flows, and KOTRA's estimate, each with its source."""
     annual = tables["trade_annual"]
     printed = _printed(tables["trade_flows"])
-    lines = points.conflict_lines(tables["conflicts"], tables["sources"])
+    lines = points.Disagreements(points.conflict_lines(tables["conflicts"], tables["sources"]))
     rows = []
     for col, series, mark, agency, reporter, partner, flow in ANNUAL_SERIES:
         d = annual.loc[(annual["agency"] == agency) & (annual["reporter"] == reporter) & (annual["partner"] == partner) & annual[col].notna()]
@@ -44,7 +44,7 @@ def annual_data(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             year = int(r.year)
             rows.append({"series": series, "mark": mark, "x": year, "value": getattr(r, col), "unit": "US dollars", "source_id": r.source_id,
                          "reported_as": printed.get((year, reporter, partner, flow, "TOTAL", r.source_id), ""),
-                         "sources_disagree": points.disagreement(lines, "trade_flows", reporter=reporter, partner=partner, commodity="TOTAL",
+                         "sources_disagree": lines.say("trade_flows", reporter=reporter, partner=partner, commodity="TOTAL",
                                                                  agency=agency, freq="A", period_start=f"{year}-01-01", flow=flow)})
     return points.with_sources(pd.DataFrame(rows), tables["sources"])
 

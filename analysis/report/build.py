@@ -117,30 +117,56 @@ def _code_key() -> str:
 
 def draw_figures(ctx: Context, out: Path, progress: Callable[[str], None] = lambda _: None) -> dict[str, dict]:
     """Each figure's plotted data (CSV), its PNG (drawn only when its data or the figure code changed) and its description."""
-    from ..figures import style
-
     directory = out / "figures"
     registry_path = directory / "figures.json"
     previous = json.loads(registry_path.read_text(encoding="utf-8")) if registry_path.exists() else {}
     code = _code_key()
+    frames, keys, metas = {}, {}, {}
+    for stem, spec in FIGURES.items():
+        frames[stem] = plotted(spec, ctx)
+        csv = data_csv(frames[stem])
+        write_atomic(directory / f"{stem}.csv", csv)
+        keys[stem] = hashlib.sha256(code.encode() + csv + json.dumps(ctx.read, sort_keys=True, default=str).encode()).hexdigest()
+        old = previous.get(stem, {})
+        if old.get("key") == keys[stem] and (directory / f"{stem}.png").exists():
+            metas[stem] = {k: old[k] for k in ("title", "alt", "source", "panels")}
+    todo = [stem for stem in FIGURES if stem not in metas]
+    metas.update(_draw(todo, ctx, frames, directory))
     figs: dict[str, dict] = {}
     for stem, spec in FIGURES.items():
-        frame = plotted(spec, ctx)
-        csv = data_csv(frame)
-        write_atomic(directory / f"{stem}.csv", csv)
-        key = hashlib.sha256(code.encode() + csv + json.dumps(ctx.read, sort_keys=True, default=str).encode()).hexdigest()
-        png = directory / f"{stem}.png"
-        old = previous.get(stem, {})
-        if old.get("key") == key and png.exists():
-            meta = {k: old[k] for k in ("title", "alt", "source", "panels")}
-        else:
-            fig = spec.draw(ctx, frame)
-            meta = style.describe(fig)
-            style.save(fig, directory, stem)
-        figs[stem] = {**meta, "key": key, "png": png.name, "csv": f"{stem}.csv", "caption": spec.title, "citation": spec.citation,
-                      "document": spec.document, "frame": frame, "spec": spec}
+        figs[stem] = {**metas[stem], "key": keys[stem], "png": f"{stem}.png", "csv": f"{stem}.csv", "caption": spec.title,
+                      "citation": spec.citation, "document": spec.document, "frame": frames[stem], "spec": spec}
     write_atomic(registry_path, figure_registry(figs))
     return figs
+
+
+_JOB: dict = {}
+
+
+def _draw_one(stem: str) -> dict:
+    from ..figures import style
+
+    ctx, frames, directory = _JOB["ctx"], _JOB["frames"], _JOB["directory"]
+    fig = FIGURES[stem].draw(ctx, frames[stem])
+    style.fit(fig)
+    meta = style.describe(fig)
+    style.save(fig, directory, stem)
+    return meta
+
+
+def _draw(stems: list[str], ctx: Context, frames: dict[str, pd.DataFrame], directory: Path) -> dict[str, dict]:
+    """Draw and save the given figures; in two processes where there are two cores (each figure is independent)."""
+    _JOB.update(ctx=ctx, frames=frames, directory=directory)
+    try:
+        if len(stems) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            return {stem: _draw_one(stem) for stem in stems}
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+            return dict(zip(stems, pool.map(_draw_one, stems)))
+    finally:
+        _JOB.clear()
 
 
 def figure_registry(figs: dict[str, dict]) -> bytes:
@@ -223,6 +249,19 @@ def _png(out: Path, fig: dict) -> str:
     return "data:image/png;base64," + base64.b64encode((out / "figures" / fig["png"]).read_bytes()).decode("ascii")
 
 
+def _event_marks(events: pd.DataFrame, ids: tuple[str, ...]) -> list[tuple[float, str]]:
+    """(decimal year, 'short title (Mon YYYY)') for the events an interactive chart marks."""
+    from ..figures import style
+
+    out = []
+    for event_id in ids:
+        found = style.event_label(events, event_id)
+        if found:
+            name, date = found
+            out.append((round(date.year + (date.day_of_year - 1) / 365.25, 3), f"{name} ({date:%b %Y})"))
+    return out
+
+
 def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], figs: dict[str, dict],
                      read: dict[str, dict[str, str]] | None = None, *, out: Path | None = None, version: str = __version__,
                      date: str | None = None, interactive_charts: bool = True) -> dict[str, str]:
@@ -235,7 +274,8 @@ def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
         for stem, f in figs.items():
             spec = f.get("spec")
             if spec is not None and spec.interactive and f.get("frame") is not None:
-                charts[stem] = interactive.chart(stem, interactive.figure_json(stem, f["frame"], f["title"], **spec.interactive))
+                marks = _event_marks(tables["events"], spec.events)
+                charts[stem] = interactive.chart(stem, interactive.figure_json(stem, f["frame"], f["title"], events=marks, **spec.interactive))
     common = {"version": version, "data_version": version, "date": date or build_date(), "figs": figs, "images": images}
     sections = findings.sections(tables, results, read)
     lines = conflict_lines(tables)
@@ -255,11 +295,22 @@ def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
     return docs
 
 
-def methods_constants() -> dict[str, str]:
-    """Constants of the methods the annex names (trim, critical value, harmonics), read from the model modules."""
-    from ..models import breaks, trade_monthly
+def _constant(module: str, name: str):
+    """A literal constant of a model module, read from its source (the report does not import the model code)."""
+    import ast
 
-    return {"trim": f"{breaks.TRIM:.0%}", "lr_critical": f"{breaks.LR_CRITICAL_95:g}", "harmonics": str(trade_monthly.HARMONICS)}
+    tree = ast.parse((Path(__file__).parent.parent / "models" / f"{module}.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return ast.literal_eval(node.value)
+    raise KeyError(f"analysis/models/{module}.py defines no constant {name}")
+
+
+def methods_constants() -> dict[str, str]:
+    """Constants of the methods the annex names (trim, critical value, harmonics), read from the model modules' source."""
+    return {"trim": f"{_constant('breaks', 'TRIM'):.0%}", "lr_critical": f"{_constant('breaks', 'LR_CRITICAL_95'):g}",
+            "harmonics": str(_constant("trade_monthly", "HARMONICS"))}
 
 
 def write_appendix_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
@@ -303,8 +354,8 @@ def write_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataF
         for script in pdf_output.missing_scripts():
             progress(f"      note: no installed font covers {script}; {script} source titles in the PDF will show as boxes "
                      "(Debian: `make system-packages` installs the fonts)")
-        for name, html in (("report", docs["report_print"]), ("methods", docs["methods"])):
-            paths[f"{name}_pdf"] = pdf_output.write_pdf(html, out / f"{name}.pdf")
+        written = pdf_output.write_pdfs([(docs["report_print"], out / "report.pdf"), (docs["methods"], out / "methods.pdf")])
+        paths["report_pdf"], paths["methods_pdf"] = written
         lap("pdf")
         progress(f"      wrote {out / 'report.pdf'} and {out / 'methods.pdf'} ({timings['pdf']:.1f}s)")
     return paths
