@@ -19,6 +19,14 @@ def parse_key(key: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in str(key).split(";") if "=" in part)
 
 
+def _same(a, b) -> bool:
+    """Two printed values are the same figure (numerically where both are numbers)."""
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
 def conflict_lines(conflicts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per conflict x value x source: which source printed which value, when, and whether it was chosen."""
     pub = sources.set_index("source_id")
@@ -26,17 +34,19 @@ def conflict_lines(conflicts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFra
     for i, c in enumerate(conflicts.itertuples(index=False)):
         values = str(c.values).split(";") if isinstance(c.values, str) else [""]
         ids = str(c.source_ids).split(";") if isinstance(c.source_ids, str) else [""]
-        for value, source_id in zip(values, ids):
+        for value, listed in zip(values, ids):
+            source_id, _, how = listed.partition(" (")  # "id (male + female)": a figure derived from that source's own figures
             known = source_id in pub.index
             rows.append({
                 "conflict": i + 1, "table": c.table, "key": c.key, "conflict_type": c.conflict_type, "value": value,
-                "source_id": source_id,
+                "source_id": source_id, "derived": how.rstrip(")"),
                 "publisher": pub.at[source_id, "publisher"] if known else "",
                 "published": str(pub.at[source_id, "published"]) if known and pd.notna(pub.at[source_id, "published"]) else "",
                 "url": pub.at[source_id, "url"] if known else "",
-                "chosen": source_id == c.chosen_source_id,
+                "chosen": listed == c.chosen_source_id and _same(value, c.chosen),
             })
-    return pd.DataFrame(rows, columns=["conflict", "table", "key", "conflict_type", "value", "source_id", "publisher", "published", "url", "chosen"])
+    return pd.DataFrame(rows, columns=["conflict", "table", "key", "conflict_type", "value", "source_id", "derived", "publisher", "published",
+                                       "url", "chosen"])
 
 
 class Disagreements:
