@@ -282,7 +282,6 @@ def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
     docs = {
         "report": env.get_template("report.html").render(**common, sections=sections, charts=charts,
                                                           plotly=interactive.script() if charts else "", read=read),
-        "report_print": env.get_template("report.html").render(**common, sections=sections, charts={}, plotly="", read=read, print_only=True),
         "methods": env.get_template("methods.html").render(
             **common, **read, read=read, model_terms=results["defector_count_model"], its_terms=results["its_terms"],
             breaks_found=results["breaks_breaks"], trade_effects=results["trade_monthly_effects"], comparison=results["labor_revenue_comparison"],
@@ -292,7 +291,16 @@ def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
             **common, provenance=text.provenance_summary(tables), gaps=gaps(tables), conflict_lines=lines,
             n_conflicts=int(lines["conflict"].nunique()) if not lines.empty else 0, sources=used_sources(tables)),
     }
+    docs["report_print"] = for_print(docs["report"])
     return docs
+
+
+def for_print(html: str) -> str:
+    """The page without its scripts (plotly.js and the charts' data): what WeasyPrint lays out. The print stylesheet hides
+    the empty chart containers and shows each chart's static image instead."""
+    import re
+
+    return re.sub(r"(?s)<script>.*?</script>\n?", "", html)
 
 
 def _constant(module: str, name: str):
