@@ -11,6 +11,9 @@ STAMPS := .build
 
 RAW_FILES := $(shell find data/raw -type f 2>/dev/null | LC_ALL=C sort)
 CODE_FILES := $(shell find analysis -type f \( -name '*.py' -o -name '*.html' -o -name '*.css' \) 2>/dev/null | LC_ALL=C sort)
+# The documents' code (report, figures) does not touch data/processed: a change to it rebuilds only the report.
+REPORT_CODE := $(filter analysis/report/% analysis/figures/%,$(CODE_FILES))
+DATA_CODE := $(filter-out $(REPORT_CODE),$(CODE_FILES))
 
 .PHONY: help setup system-packages data validate report test lab bench clean
 
@@ -33,16 +36,16 @@ system-packages: ## Install the Debian packages the browser test and the PDF use
 
 data: $(STAMPS)/data ## Build data/processed/ from data/raw/ (checks hashes, parses, validates, harmonizes)
 
-$(STAMPS)/data: $(VENV)/.installed $(RAW_FILES) $(CODE_FILES)
+$(STAMPS)/data: $(VENV)/.installed $(RAW_FILES) $(DATA_CODE)
 	$(NKFLOWS) build
 	@mkdir -p $(STAMPS) && touch $@
 
 validate: $(STAMPS)/data ## Validate every published table (pandera schemas + frictionless datapackage)
 	$(NKFLOWS) validate
 
-report: $(STAMPS)/report ## Build data, fit the models, draw the figures, write reports/report.html and report.pdf
+report: $(STAMPS)/report ## Build data, fit the models, draw the figures, write the report, methods annex and data appendix (HTML, PDF)
 
-$(STAMPS)/report: $(STAMPS)/data
+$(STAMPS)/report: $(STAMPS)/data $(REPORT_CODE)
 	$(NKFLOWS) report --validate
 	@touch $@
 
@@ -54,9 +57,10 @@ lab: $(VENV)/.installed ## Start JupyterLab on notebooks/ (installs the lab extr
 	$(VENV)/bin/jupytext --sync notebooks/*.py
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: $(VENV)/.installed ## Time the build and bulk ingestion (installs the bench extras); writes reports/bench.csv
+bench: $(VENV)/.installed ## Time the report stage by stage, the build and bulk ingestion (installs the bench extras); writes reports/bench*.csv
+	$(PY) -m bench.report_timing
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) -m bench.run
 
 clean: ## Remove built artefacts (Parquet, reports, stamps); keeps the committed CSVs
-	rm -rf $(STAMPS) reports/figures reports/tables reports/report.html reports/report.pdf reports/screenshot.png data/processed/*.parquet
+	rm -rf $(STAMPS) reports/figures reports/tables reports/appendix reports/report.html reports/report.pdf reports/methods.html reports/methods.pdf reports/appendix.html reports/screenshot.png data/processed/*.parquet

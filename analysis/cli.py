@@ -43,9 +43,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     except LayoutError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(path)
+    for name in ("report", "methods", "appendix"):
+        print(path.parent / f"{name}.html")
     if not args.no_pdf:
         print(path.with_suffix(".pdf"))
+        print(path.parent / "methods.pdf")
     return 0
 
 
@@ -107,11 +109,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--processed", default=str(PROCESSED))
     v.set_defaults(func=cmd_validate)
 
-    r = sub.add_parser("report", help="fit the models, draw the figures and write reports/report.html and report.pdf")
+    r = sub.add_parser("report", help="fit the models, draw the figures and write the report, methods annex and data appendix (reports/*.html, *.pdf)")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
     r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
-    r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDF takes a few seconds more)")
+    r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDFs take a few seconds more)")
     r.set_defaults(func=cmd_report)
 
     s = sub.add_parser("sources", help="list the sources behind the dataset")
