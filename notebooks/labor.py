@@ -75,4 +75,4 @@ inputs.groupby(["parameter", "host", "currency"], dropna=False)["value"].agg(["c
 # %%
 from analysis.figures import labor as labor_figures
 
-labor_figures.workers(workers, t["events"], "North Korean workers abroad, by host and measure");
+labor_figures.workers(labor_figures.workers_data(t), t["events"], "North Korean workers abroad, by host and measure");

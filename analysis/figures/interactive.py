@@ -25,10 +25,10 @@ PALETTE = ["#b2182b", "#2166ac", "#333333", "#1b9e77", "#d95f02", "#7570b3", "#e
 
 @lru_cache(maxsize=1)
 def plotly_js() -> str:
-    """The bundled plotly.js (read once per process)."""
-    from plotly.offline import get_plotlyjs
+    """The plotly.js the plotly package ships (``package_data/plotly.min.js``), read once per process."""
+    from importlib.resources import files
 
-    return get_plotlyjs()
+    return (files("plotly") / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
 
 
 def script() -> str:

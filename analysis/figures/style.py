@@ -174,6 +174,7 @@ def fit(fig) -> None:
         over_top = max(b.y1 for b in boxes) - ceiling
         over_left = fig.bbox.x0 + 2 - min(b.x0 for b in boxes)
         if over_top <= 0 and over_left <= 0:
+            fig._nkflows_laid_out = True  # the layout just measured is the one that will be saved
             return
         pars = fig.subplotpars
         fig.subplots_adjust(top=pars.top - max(over_top + 4, 0) / fig.bbox.height if over_top > 0 else pars.top,
@@ -182,7 +183,8 @@ def fit(fig) -> None:
 
 def layout_problems(fig) -> list[str]:
     """Texts that overlap each other or run off the figure (the renderer's boxes), as readable messages."""
-    fig.draw_without_rendering()
+    if not getattr(fig, "_nkflows_laid_out", False):
+        fig.draw_without_rendering()
     boxes = text_boxes(fig)
     frame = fig.bbox
     problems = []

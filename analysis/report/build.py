@@ -285,10 +285,9 @@ def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
         "methods": env.get_template("methods.html").render(
             **common, **read, read=read, model_terms=results["defector_count_model"], its_terms=results["its_terms"],
             breaks_found=results["breaks_breaks"], trade_effects=results["trade_monthly_effects"], comparison=results["labor_revenue_comparison"],
-            accuracy=results["forecast_accuracy"], granger_table=results["relationships_granger"],
-            annual=tables["defector_arrivals_annual"], methods=methods_constants()),
+            accuracy=results["forecast_accuracy"], granger_table=results["relationships_granger"], methods=methods_constants()),
         "appendix": env.get_template("appendix.html").render(
-            **common, provenance=text.provenance_summary(tables), gaps=gaps(tables), conflict_lines=lines,
+            **common, provenance=text.provenance_summary(tables), gaps=gaps(tables), conflict_lines=lines, annual=tables["defector_arrivals_annual"],
             n_conflicts=int(lines["conflict"].nunique()) if not lines.empty else 0, sources=used_sources(tables)),
     }
     docs["report_print"] = for_print(docs["report"])
