@@ -17,7 +17,7 @@ A4_PX = (210 / 25.4 * 96, 297 / 25.4 * 96)  # CSS pixels
 @pytest.fixture(scope="module")
 def document(report):
     path, _, _ = report
-    return pdf.layout(for_print(path.read_text(encoding="utf-8")), path.parent)
+    return pdf.layout(for_print(path.read_text(encoding="utf-8")))
 
 
 def _text(box, *, margins: bool) -> str:

@@ -85,8 +85,12 @@ def write_pdfs(jobs: list[tuple[str, Path]]) -> list[Path]:
 
 
 def write_pdf(html: str, path: Path) -> Path:
-    """Lay out ``html``, check that everything fits its page, and write it to ``path`` (atomically)."""
-    document = layout(html, path.parent)
+    """Lay out ``html``, check that everything fits its page, and write it to ``path`` (atomically).
+
+    No base URL: every image is embedded, and links between the documents (``methods.pdf``,
+    ``figures/<stem>.csv``) stay relative, so the PDF's bytes do not depend on the folder it was built in.
+    """
+    document = layout(html)
     over = overflowing(document)
     if over:
         where = "; ".join(f"page {page}: {text!r} runs {px:g} px past the right margin" for page, text, px in over[:5])
