@@ -21,7 +21,7 @@ from analysis.paths import REPORTS
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 800}
-SECTIONS = ["Contents", "Key findings", "Defectors reaching South Korea", "Trade with China", "Workers sent abroad",
+SECTIONS = ["Key findings", "Defectors reaching South Korea", "Trade with China", "Workers sent abroad",
             "What workers abroad earn the state", "How to cite"]
 
 
