@@ -121,7 +121,7 @@ def figure_json(stem: str, plotted: pd.DataFrame, title: str, y_title: str, *, l
             data.append(trace)
     layout = {
         "title": {"text": html.escape(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "barmode": barmode, "hovermode": "closest", "height": 260 * n + 160, "margin": {"l": 70, "r": 20, "t": 70, "b": 50},
+        "barmode": barmode, "hovermode": "closest", "height": 420 if n == 1 else 150 * n + 180, "margin": {"l": 70, "r": 20, "t": 70, "b": 50},
         "legend": {"orientation": "h", "y": -0.12, "x": 0}, "font": {"family": "DejaVu Sans, Helvetica, Arial, sans-serif", "size": 12},
         "hoverlabel": {"align": "left"}, "dragmode": "zoom", "plot_bgcolor": "white",
     }
