@@ -133,7 +133,7 @@ def figure_json(stem: str, plotted: pd.DataFrame, title: str, y_title: str, *, l
         layout[f"xaxis{axis}"] = {"domain": [0, 1], "anchor": f"y{axis}", "showgrid": False, "zeroline": False,
                                   **({"matches": "x"} if i else {}), "tickformat": "d" if annual_x else None}
         layout[f"yaxis{axis}"] = {"domain": [top - h, top], "anchor": f"x{axis}", "title": {"text": y_title if n == 1 else panel},
-                                  "type": "log" if log_y else "linear", "fixedrange": True, "gridcolor": "#e5e5e5", "rangemode": "tozero"}
+                                  "type": "log" if log_y else "linear", "fixedrange": True, **({"dtick": 1} if log_y else {}), "gridcolor": "#e5e5e5", "rangemode": "tozero"}
     layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
                          "line": {"color": "#7f7f7f", "width": 1, "dash": "dash"}} for x, _ in events]
     layout["annotations"] = [{"x": x, "xref": "x", "yref": "paper", "y": 1.0 + 0.06 * (i % 3), "text": html.escape(label),

@@ -25,7 +25,7 @@ MEASURES = {  # measure: (series label, mark)
     "repatriated_2397": ("Sent home (2397 report)", "point"),
 }
 FSB = {"entries_total": "All entries", "entries_for_work": "Entries for work", "entries_for_study": "Entries for study"}
-FSB_PANEL = "Russia: border entries by declared purpose (FSB)"
+FSB_PANEL = "Russia: FSB entries"
 
 
 def workers_data(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -79,7 +79,7 @@ def workers(plotted: pd.DataFrame, events: pd.DataFrame, title: str):
                 x, y = style.gapped(s["x"], s["value"])
                 handles[series] = ax.plot(x, y, "-o", markersize=3, color=colour, label=series)[0]
             ax.set_ylabel("Entries (trips per year)")
-            ax.set_title("Russia: FSB entries", loc="left", fontsize=9, fontweight="bold")
+            ax.set_title(FSB_PANEL, loc="left", fontsize=9, fontweight="bold")
             ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:,.0f}k" if v >= 1000 else f"{v:,.0f}")
         else:
             for series, look in looks.items():
