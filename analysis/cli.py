@@ -79,9 +79,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     except LayoutError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(path)
+    for name in ("report", "methods", "appendix"):
+        print(path.parent / f"{name}.html")
     if not args.no_pdf:
         print(path.with_suffix(".pdf"))
+        print(path.parent / "methods.pdf")
     return 0
 
 
@@ -211,7 +213,7 @@ def parser() -> argparse.ArgumentParser:
     ft.add_argument("--out", default=str(REPORTS))
     ft.set_defaults(func=cmd_fit)
 
-    r = sub.add_parser("report", help="run `nkflows fit`, then draw the figures and write reports/report.html and report.pdf from the result tables")
+    r = sub.add_parser("report", help="run `nkflows fit` (unless --no-fit), draw the figures and write the report, methods annex and data appendix (reports/*.html, *.pdf) from the result tables")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
     r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")

@@ -96,6 +96,11 @@ def _umask() -> int:
     return mask
 
 
+def file_mode() -> int:
+    """The mode a plain ``open()`` gives a new file under the current umask (0644 under 022)."""
+    return 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` via a temporary file in the same folder; False if the bytes are unchanged.
 

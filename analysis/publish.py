@@ -14,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 
 from .errors import IssueLog
-from .files import write_atomic, write_set  # noqa: F401 - write_atomic is imported from here by figures and report
+from .files import file_mode, write_atomic, write_set  # noqa: F401 - write_atomic is imported from here by figures and report
 from .rawio import schema_issues
 
 MANIFEST = "manifest.json"

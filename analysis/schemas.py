@@ -24,7 +24,7 @@ ARRIVAL_FREQS = ["A", "H", "Q", "M", "P"]
 STATUSES = ["provisional", "final", "revised"]
 EVENT_CATEGORIES = [
     "sanction_un", "sanction_unilateral", "border_control", "defection_high_profile",
-    "labor_policy", "repatriation", "leadership", "other",
+    "labor_policy", "repatriation", "leadership", "diplomacy", "weapons_program", "military", "other",
 ]
 DATE_PRECISIONS = ["day", "month", "year"]
 EVENT_SOURCE_ROLES = ["primary", "public_date", "corroborating", "alternate_disagreeing"]
@@ -486,7 +486,8 @@ class Events(pa.DataFrameModel):
     public_date: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Date the event became public, where it differs from date (later for a defection revealed afterwards, earlier for a measure announced before it takes effect).")
     category: str = pa.Field(isin=EVENT_CATEGORIES, description="Kind of event.")
     countries: str = pa.Field(str_matches=ISO3_LIST, description="ISO 3166 alpha-3 codes of the countries involved, separated by ';' (each a code ISO 3166 assigns).")
-    title: str = pa.Field(str_length={"min_value": 1, "max_value": 120}, description="Short title.")
+    title: str = pa.Field(str_length={"min_value": 1, "max_value": 120}, description="Title: what happened, in one line.")
+    short_title: str = pa.Field(str_length={"min_value": 1, "max_value": 28}, description="Label for charts (at most 28 characters); every figure marks the event with it.")
     description: str = pa.Field(str_length={"min_value": 1, "max_value": 400}, description="One sentence on what happened and why it matters for the flows.")
     source_id: str = pa.Field(str_matches=SOURCE_ID, description="Source the date was read from.")
 
@@ -1180,7 +1181,7 @@ class TradeoffRiskReturn(_LaborResult):
 class TradeoffEvents(_LaborResult):
     """Deployment before and after high-profile defections and host enforcement dates (event dates from the events table)."""
 
-    event_id: str = lpa.Field(description="Event id in the events table; empty for a host with no dated event.")
+    event_id: Optional[str] = lpa.Field(nullable=True, description="Event id in the events table; empty for a host with no dated event.")
     role: str
     event_year: Optional[float] = lpa.Field(nullable=True)
     host: str

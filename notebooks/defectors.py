@@ -88,4 +88,6 @@ from analysis.figures import defectors as defector_figures
 from analysis.models import defector_counts
 
 fit = defector_counts.fit_arrivals(annual, t["events"])
-defector_figures.arrivals_by_sex(annual, fit["fitted"], t["events"], "Defectors arriving in South Korea, by sex");
+# what the chart plots, one row per bar or point, with the source that printed it (the report writes it beside the figure)
+plotted = defector_figures.arrivals_data(t, fit["fitted"])
+defector_figures.arrivals_by_sex(plotted, t["events"], "Defectors arriving in South Korea, by sex");

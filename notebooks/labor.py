@@ -57,13 +57,12 @@ entries.pivot_table(index="period_end", columns="measure", values="value", aggfu
 
 # %% [markdown]
 # ## Published estimates of the revenue
-# Revenue estimates stay in the currency printed; `coverage` says what was estimated
-# (gross earnings, remittances, the state's share), `scope` whose workers (a country,
-# the world, a group of hosts).
+# Revenue estimates stay in the currency printed; `scope` says what was estimated
+# (gross earnings, remittances, the state's share).
 
 # %%
 estimates = t["labor_revenue_estimates"]
-estimates[["period_end", "host", "coverage", "scope", "value", "value_low", "value_high", "currency", "estimator"]].sort_values("period_end")
+estimates[["period_end", "host", "scope", "value", "value_low", "value_high", "currency", "estimator"]].sort_values("period_end")
 
 # %% [markdown]
 # ## The wage and state-share figures the revenue model draws on
@@ -73,26 +72,7 @@ estimates[["period_end", "host", "coverage", "scope", "value", "value_low", "val
 inputs = t["labor_model_inputs"]
 inputs.groupby(["parameter", "host", "currency"], dropna=False)["value"].agg(["count", "min", "max"])
 
-# %% [markdown]
-# ## People present by host and year: `labor_panel`
-# Built by a written rule (`analysis/harmonize/labor.py`): national figures only, one
-# measure per row, official stock first, then a host's report to the UN, then estimates.
-# A host-year without such a figure is a gap.
-
-# %%
-panel = t["labor_panel"]
-panel.pivot_table(index="year", columns="host", values="central").loc[2010:]
-
-# %% [markdown]
-# ## Defections from abroad: `defections_abroad`
-# One row per incident per source: host, group, outcome, people (empty where no source
-# gives a count).
-
-# %%
-defections = t["defections_abroad"]
-defections.groupby(["host", "group"]).agg(incidents=("incident_id", "nunique"), people=("people", "sum"))
-
 # %%
 from analysis.figures import labor as labor_figures
 
-labor_figures.people_present(panel, t["events"], "People present by host: official series as lines, estimates as ranges");
+labor_figures.workers(labor_figures.workers_data(t), t["events"], "North Korean workers abroad, by host and measure");

@@ -35,7 +35,7 @@ from analysis.models import defector_counts
 SHIFTS = [("step", "kim-jong-il-death"), ("step", "border-closure-2020")]
 FIRST_YEAR = 2002
 
-t = tables.load(names=("defector_arrivals_annual", "events"))
+t = tables.load(names=("defector_arrivals_annual", "defector_arrivals", "events", "conflicts", "sources"))
 annual, events = t["defector_arrivals_annual"], t["events"]
 events.loc[events["event_id"].isin([e for _, e in SHIFTS]), ["event_id", "date", "title"]]
 
@@ -72,7 +72,7 @@ fit["fitted"].tail(8)
 # %%
 from analysis.figures import defectors as defector_figures
 
-defector_figures.arrivals_by_sex(annual, fit["fitted"], events, "Arrivals by sex, with the fit of the shifts chosen above");
+defector_figures.arrivals_by_sex(defector_figures.arrivals_data(t, fit["fitted"]), events, "Arrivals by sex, with the fit of the shifts chosen above");
 
 # %% [markdown]
 # ## Without the succession shift

@@ -72,7 +72,7 @@ m.pivot_table(index="year", columns="month", values="total_usd", aggfunc="first"
 # %%
 from analysis.figures import trade as trade_figures
 
-trade_figures.annual_china(annual, t["events"], "China-North Korea trade, China's customs and KOTRA");
+trade_figures.annual_china(trade_figures.annual_data(t), t["events"], "China-North Korea trade, China's customs and KOTRA");
 
 # %%
-trade_figures.product_lines(flows, t["events"], "China's imports of North Korean product lines");
+trade_figures.product_lines(trade_figures.products_data(t), t["events"], "China's imports of North Korean product lines");

@@ -1,4 +1,6 @@
-"""The house style: every figure states its finding, labels its axes with units, names its source, marks events, has alt text."""
+"""The house style: every figure states its finding, labels its axes with units, names its source, marks events by their
+short title, has alt text; and the honesty rules: gaps stay gaps, no text overlaps or is cut off, at most eight legend
+entries, counterfactual paths stop at their horizon, plotted data in plain decimal notation beside each figure."""
 
 from __future__ import annotations
 
@@ -9,9 +11,14 @@ import re
 import pandas as pd
 import pytest
 
-from analysis.figures import style
+import matplotlib.pyplot as plt
 
-EVENTS = pd.DataFrame({"event_id": ["closure"], "date": ["2020-01-22"], "title": ["Border closes (COVID-19)"]})
+from analysis.figures import interactive, its, style
+from analysis.figures.registry import FIGURES, Context
+from analysis.paths import ROOT
+
+EVENTS = pd.DataFrame({"event_id": ["closure"], "date": ["2020-01-22"], "title": ["The border closes to nearly everyone over COVID-19"],
+                       "short_title": ["Border closes"]})
 
 
 def _figure(ylabel: str = "Arrivals (persons per year)", source: bool = True):
@@ -56,9 +63,9 @@ def test_every_report_figure_follows_the_style(report):
     """Walk the registry the report build writes: title, units on both axes of every panel, source, events, alt text."""
     path, out, _ = report
     registry = json.loads((out / "figures" / "figures.json").read_text(encoding="utf-8"))
-    assert len(registry) >= 7
-    page = path.read_text(encoding="utf-8")
-    alts = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]*)"', page)
+    assert sorted(registry) == sorted(FIGURES)
+    pages = path.read_text(encoding="utf-8") + (out / "methods.html").read_text(encoding="utf-8")
+    alts = re.findall(r'<img[^>]* src="data:image/png;base64,[^"]+" alt="([^"]*)"', pages)
     assert len(alts) == len(registry)
     for stem, fig in registry.items():
         assert fig["title"] and fig["source"].startswith("Source: "), stem
@@ -74,3 +81,136 @@ def test_every_report_figure_follows_the_style(report):
     money = registry["trade_annual_china"]["panels"][0]["y"]
     assert money == {"label": "Million US dollars (log scale)", "scale": "log", "range": money["range"]}
     assert registry["defector_arrivals_by_sex"]["panels"][0]["x"]["range"] == "2002 to 2025"
+    # every event is labelled by its short title from the events table, never by a clipped long title
+    shorts = set(pd.read_csv(ROOT / "data" / "processed" / "events.csv")["short_title"])
+    labels = {e.rsplit(" (", 1)[0] for fig in registry.values() for p in fig["panels"] for e in p["events"]}
+    assert labels and labels <= shorts, labels - shorts
+    assert not any("…" in fig["alt"] for fig in registry.values())
+
+
+# ---------------------------------------------------------------------------------------------- honesty rules
+
+@pytest.fixture(scope="module")
+def ctx(built):
+    from analysis.models.run import fit_all
+    from analysis.report.build import load_tables, readings
+
+    _, processed = built
+    tables = load_tables(processed)
+    results = fit_all(tables)
+    return Context(tables, results, readings(tables, results))
+
+
+def _draw(ctx, stem):
+    spec = FIGURES[stem]
+    frame = spec.data(ctx)
+    fig = spec.draw(ctx, frame)
+    style.fit(fig)
+    return fig, frame
+
+
+def _line(fig, label):
+    return next(line for ax in fig.axes for line in ax.get_lines() if line.get_label() == label)
+
+
+def test_gapped_breaks_a_line_at_each_missing_year():
+    x, y = style.gapped([2003, 2006, 2007, 2002], [3.0, 6.0, 7.0, 2.0])
+    assert list(x) == [2002, 2003, 2004, 2005, 2006, 2007]
+    assert [v if v == v else None for v in y] == [2.0, 3.0, None, None, 6.0, 7.0]
+
+
+@pytest.mark.parametrize(("stem", "label", "missing"), [
+    ("trade_annual_china", "Total trade (China's customs)", [2004, 2005, 2016]),
+    ("labor_workers", "All entries", None),
+])
+def test_report_lines_do_not_cross_missing_years(ctx, stem, label, missing):
+    """China's customs total has no figure for 2004-05 and 2016, and the FSB entries skip years: the lines must break there."""
+    fig, frame = _draw(ctx, stem)
+    line = _line(fig, label)
+    xs, ys = line.get_xdata(), line.get_ydata()
+    present = {int(x) for x, y in zip(xs, ys) if y == y}
+    plotted_years = set(frame.loc[frame["series"] == label, "x"].astype(int))
+    assert present == plotted_years  # nothing drawn that is not in the plotted data
+    gaps = [y for y in range(min(present), max(present) + 1) if y not in present]
+    if missing is not None:
+        assert gaps == missing
+    assert gaps, "the test needs a series with a gap"
+    for year in gaps:  # a NaN point sits in each gap, so matplotlib lifts the pen
+        assert any(int(x) == year and y != y for x, y in zip(xs, ys)), year
+    chart = interactive.figure_json(stem, frame, "t", "y")
+    trace = next(t for t in chart["data"] if t["name"] == label)
+    assert [x for x, y in zip(trace["x"], trace["y"]) if y is None] == [float(y) for y in gaps]
+    assert all(t.get("connectgaps") is False for t in chart["data"] if t.get("mode") == "lines+markers")
+
+
+def test_no_text_overlaps_or_runs_off_any_figure(ctx):
+    for stem in FIGURES:
+        fig, _ = _draw(ctx, stem)
+        assert style.layout_problems(fig) == [], stem
+        plt.close(fig)
+
+
+def test_the_layout_check_sees_an_overlap_and_a_clipped_label():
+    fig, ax = style.figure()
+    ax.plot([0, 1], [0, 1])
+    ax.text(0.5, 0.5, "first label", transform=ax.transAxes)
+    ax.text(0.52, 0.5, "second label", transform=ax.transAxes)
+    fig.text(0.97, 0.5, "a note that runs off the right edge")
+    problems = style.layout_problems(fig)
+    assert "'first label' overlaps 'second label'" in problems
+    assert "'a note that runs off the right edge' runs off the figure" in problems
+
+
+def test_at_most_eight_legend_entries(ctx, tmp_path):
+    for stem in FIGURES:
+        fig, _ = _draw(ctx, stem)
+        legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+        assert all(len(leg.get_texts()) <= style.MAX_LEGEND for leg in legends), stem
+        plt.close(fig)
+    fig = _figure()
+    ax = fig.axes[0]
+    for i in range(9):
+        ax.plot([2018, 2021], [i, i], label=f"series {i}")
+    ax.legend()
+    with pytest.raises(style.FigureStyleError, match="the legend has 10 entries"):
+        style.save(fig, tmp_path, "crowded")
+
+
+def test_workers_are_small_multiples_by_host(ctx):
+    fig, frame = _draw(ctx, "labor_workers")
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()]
+    assert {"Russia", "China", "Kuwait"} <= set(titles) and len(titles) >= 6
+    assert frame["panel"].nunique() == len(titles)
+
+
+def test_counterfactual_paths_stop_at_their_horizon(ctx):
+    events = ctx.tables["events"]
+    for stem in ("its_annual", "its_quarterly"):
+        fig, _ = _draw(ctx, stem)
+        paths = [line for line in fig.axes[0].get_lines() if line.get_label().startswith("Without ")]
+        assert paths, stem
+        for line in paths:
+            assert f"drawn {its.HORIZON_YEARS} years on" in line.get_label()
+            name = line.get_label().removeprefix("Without ").split(" (drawn")[0]
+            event_id = events.loc[events["short_title"] == name, "event_id"].iloc[0]
+            assert max(line.get_xdata()) <= its.counterfactual_end(events, event_id) + 1e-9, (stem, name)
+        plt.close(fig)
+    # the result table runs the paths to the end of the data: the horizon is what cuts them
+    paths = ctx.results["its_paths"]
+    q = paths.loc[(paths["model"] == "its_quarterly") & (paths["scenario"] == "without border-closure-2020")]
+    assert style.decimal_year(q["period"]).max() > its.counterfactual_end(events, "border-closure-2020")
+
+
+def test_plotted_data_sits_beside_each_figure_in_plain_notation(report):
+    _, out, _ = report
+    for stem in FIGURES:
+        text = (out / "figures" / f"{stem}.csv").read_text(encoding="utf-8")
+        assert "source_id" in text.splitlines()[0], stem
+        assert not re.search(r"\d[eE][+-]\d", text), stem
+    for csv in (out / "tables").glob("*.csv"):
+        assert not re.search(r"(?<![A-Za-z])\d+(\.\d+)?[eE][+-]\d", csv.read_text(encoding="utf-8")), csv.name
+    arrivals = pd.read_csv(out / "figures" / "defector_arrivals_by_sex.csv")
+    women_2009 = arrivals.loc[(arrivals["series"] == "Women") & (arrivals["x"] == 2009)].iloc[0]
+    assert women_2009["source_id"] and women_2009["url"].startswith("http") and women_2009["reported_as"]
+    trade = (out / "figures" / "trade_annual_china.csv").read_text(encoding="utf-8")
+    assert ",2013,6546530000," in trade  # the 2013 peak (65억 4653만 달러), as a plain number

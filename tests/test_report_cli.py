@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+
+import pandas as pd
 
 import polars as pl
 import pytest
@@ -12,40 +15,80 @@ import pytest
 from analysis import cli
 from analysis.paths import ROOT
 from analysis.report import text
-from analysis.models import spec
+from analysis.publish import file_mode, write_atomic
 from analysis.models.run import fit_all
-from analysis.report.build import FIGURE_STEMS, load_tables, render
+from analysis.report.build import DOCUMENTS, FIGURE_STEMS, load_tables, render_documents
 
 STEMS = list(FIGURE_STEMS)
 
 
-def test_report_is_self_contained_and_complete(report):
+def test_three_documents_from_one_build(report):
     path, out, _ = report
     html = path.read_text(encoding="utf-8")
-    assert html.count('<img src="data:image/png;base64,') == len(STEMS)
-    assert not re.search(r'<(img|script|link)[^>]+(src|href)="(?!data:)(?!https?://)', html)
-    for section in ("Key findings", "Defectors arriving in South Korea", "Trade", "Workers abroad", "Published estimates beside the model",
-                    "Relationships between the flows", "Forecasts", "Breaks at unknown dates", "interrupted time series", "Methods", "Data appendix",
-                    "Conflicts between sources", "Sources"):
-        assert section in html
-    assert "Arrivals peaked in 2009 at 2,914 people; in 2025 they were 223." in html
-    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(["figures.json", *(f"{s}.{x}" for s in STEMS for x in ("png", "svg"))])
+    methods = (out / "methods.html").read_text(encoding="utf-8")
+    appendix = (out / "appendix.html").read_text(encoding="utf-8")
+    # the reader's report: contents, a section per question with a finding, a figure and how sure we are; links to the rest
+    for heading in ("Contents", "Key findings", "Defectors reaching South Korea", "Trade with China", "Workers sent abroad",
+                    "What workers abroad earn the state", "How to cite"):
+        assert heading in html, heading
+    assert html.count('class="finding"') == html.count('class="uncertainty"') == html.count('<section class="question">') >= 4
+    for link in ('href="methods.html"', 'href="appendix.html"', 'href="methods.pdf"', 'href="figures/defector_arrivals_by_sex.csv"'):
+        assert link in html
+    assert "Pearson" not in html and "chi2" not in html and "95% CI" not in html
+    assert not re.search(r"\d[eE][+-]\d", re.sub(r'(?s)<script.*?</script>|src="data:[^"]*"', "", html))
+    assert re.search(r"built \d{4}-\d{2}-\d{2}", html) and re.search(r"version 0\.\d+\.\d+ \(data [0-9a-f]{12}\)", html)
+    # offline: no file or script is fetched from anywhere
+    assert not re.search(r'<(img|script|link)[^>]+(src|href)="(?!data:)', html)
+    assert html.count("plotly.js v") == 1 and html.count("function nkflowsChart(") == 1 and html.count("nkflowsChart(\"chart-") >= 4
+    # the annex has the model tables; the appendix the conflicts, one line per value and source
+    for section in ("Count model", "interrupted time series", "Breaks at unknown dates", "Published estimates beside the model", "Forecasts"):
+        assert section in methods, section
+    conflicts = pd.read_csv(out / "appendix" / "conflicts.csv")
+    assert {"value", "source_id", "publisher", "published", "chosen"} <= set(conflicts.columns)
+    assert conflicts.groupby("conflict")["chosen"].sum().le(1).all()
+    first = conflicts.iloc[0]
+    assert f'<td class="num">{first["value"]}' in appendix
+    assert appendix.count("<tr class=") == len(conflicts)
+    assert "up to $" in methods and "–3,000,000,000" not in methods and "undated" in methods
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(["figures.json", *(f"{s}.{x}" for s in STEMS for x in ("png", "csv"))])
     terms = pl.read_csv(out / "tables" / "defector_count_model.csv")
-    rr = terms.filter(pl.col("term") == f"step:{spec.CLOSURE}")["rate_ratio"].item()
-    assert f"(ratio {rr:.2f}, 95% CI" in html
+    rr = terms.filter(pl.col("term") == "step:border-closure-2020")["rate_ratio"].item()
+    assert f"rate ratio {rr:.2f}" in methods
+
+
+def test_built_files_honour_the_umask(report, tmp_path):
+    _, out, _ = report
+    expected = file_mode()
+    built = [p for p in out.rglob("*") if p.is_file()]
+    assert len(built) > 30
+    assert {p.stat().st_mode & 0o777 for p in built} == {expected}
+    old = os.umask(0o027)
+    try:
+        assert file_mode() == 0o640
+        write_atomic(tmp_path / "a.csv", b"x\n")
+        assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o640
+        os.umask(0o022)
+        (tmp_path / "a.csv").chmod(0o600)  # as an older build left it
+        assert write_atomic(tmp_path / "a.csv", b"x\n") is False
+        assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o644
+        write_atomic(tmp_path / "b.csv", b"y\n")
+        assert (tmp_path / "b.csv").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
 
 
 def _html(tables):
     results = fit_all(tables)
-    figs = {k: {"src": "data:,", "alt": "", "title": "", "svg": "", "png": ""} for k in STEMS}
-    return render(tables, results, figs), results
+    figs = {k: {"alt": "", "title": "", "caption": "", "citation": "", "png": f"{k}.png", "csv": f"{k}.csv"} for k in STEMS}
+    docs = render_documents(tables, results, figs, date="2026-01-01")
+    return docs["report"] + docs["methods"], results
 
 
 def _defectors_2025(tables):
     annual = tables["defector_arrivals_annual"]
     annual.loc[annual["year"] == 2025, ["total", "female"]] = [300, 275]
     annual.loc[annual["year"] == 2025, "female_share"] = 275 / 300
-    return ["in 2025 they were 300.", "92% in 2025"], ["in 2025 they were 223.", "89% in 2025"]
+    return ["in 2025 they were 300.", "92% in 2025", "; 300 arrived."], ["in 2025 they were 223.", "89% in 2025", "; 223 arrived."]
 
 
 def _trade_peak(tables):
@@ -76,18 +119,18 @@ def test_text_follows_the_data(built, change):
     for phrase in gone:
         assert phrase in before and phrase not in after
     # the labour sentence carries the model's median, whatever it is: read from the result table of each run
-    head = results["labor_revenue_world"].query("variant == 'weighted_rho0'")
-    world = head.sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
+    world = results["labor_revenue_world"].sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
     assert f"from these workers at {text.usd(world['median_usd'])}" in after
     if change is _labor_wages:
-        old = before_results["labor_revenue_world"].query("variant == 'weighted_rho0'").sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
+        old = before_results["labor_revenue_world"].sort_values(["n_hosts", "year"], ascending=[False, False]).iloc[0]
         assert f"at {text.usd(old['median_usd'])}" in before and f"at {text.usd(old['median_usd'])}" not in after
         assert 2.5 < world["median_usd"] / old["median_usd"] < 3.5
 
 
-def test_template_types_no_numbers():
-    """Numbers reach the report only through the tables: the template's own text holds none but these names."""
-    template = (ROOT / "analysis" / "report" / "templates" / "report.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", [*DOCUMENTS, "base", "conflicts"])
+def test_template_types_no_numbers(name):
+    """Numbers reach the documents only through the tables: the templates' own text holds none but these names."""
+    template = (ROOT / "analysis" / "report" / "templates" / f"{name}.html").read_text(encoding="utf-8")
     prose = re.sub(r"(?s)<style.*?</style>|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^>]+>", " ", template)
     allowed = {"95%", "(NB2,", "4.0"}  # "95% CI" heads a column; NB2 names the model; "CC BY 4.0" the licence
     typed = [m.group(0) for m in re.finditer(r"\S*\d\S*", prose) if m.group(0) not in allowed]
@@ -99,7 +142,7 @@ def test_cli_help_and_sources(built, capsys):
         cli.main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    assert all(cmd in out for cmd in ("build", "validate", "fit", "report", "sources"))
+    assert all(cmd in out for cmd in ("build", "validate", "report", "sources"))
     _, processed = built
     assert cli.main(["sources", "--processed", str(processed), "--search", "unification", "--kind", "official"]) == 0
     assert "Ministry of Unification" in capsys.readouterr().out
@@ -108,7 +151,7 @@ def test_cli_help_and_sources(built, capsys):
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lists_its_targets():
     out = subprocess.run(["make", "-s", "-C", str(ROOT)], capture_output=True, text=True, check=True).stdout
-    for target in ("setup", "data", "validate", "results", "report", "test", "lab", "bench", "clean"):
+    for target in ("setup", "data", "validate", "report", "test", "lab", "bench", "clean"):
         assert f"make {target}" in out
 
 

@@ -1,4 +1,5 @@
-"""The PDF: the same report on A4, numbered pages, a page per section, nothing cut off, no date inside."""
+"""The PDFs: the reader's report (at most twelve A4 pages) and the methods annex, numbered pages, a page per section,
+nothing cut off, no date inside."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from weasyprint.formatting_structure import boxes
 
 from analysis.report import pdf
+from analysis.report.build import for_print
 
 A4_PX = (210 / 25.4 * 96, 297 / 25.4 * 96)  # CSS pixels
 
@@ -15,7 +17,7 @@ A4_PX = (210 / 25.4 * 96, 297 / 25.4 * 96)  # CSS pixels
 @pytest.fixture(scope="module")
 def document(report):
     path, _, _ = report
-    return pdf.layout(path.read_text(encoding="utf-8"), path.parent)
+    return pdf.layout(for_print(path.read_text(encoding="utf-8")))
 
 
 def _text(box, *, margins: bool) -> str:
@@ -36,7 +38,9 @@ def test_pdf_is_the_report_laid_out_on_a4(report, document):
     # the same HTML, laid out again later, gives the same bytes: no build time is embedded
     assert document.write_pdf() == written
     pages = document.pages
-    assert 20 <= len(pages) <= 150
+    assert 4 <= len(pages) <= 12
+    methods = (out / "methods.pdf").read_bytes()
+    assert methods.startswith(b"%PDF-") and len(methods) > len(written)
     for page in pages:
         assert (page.width, page.height) == pytest.approx(A4_PX, abs=0.5)
     for number, page in enumerate(pages, start=1):
@@ -45,12 +49,12 @@ def test_pdf_is_the_report_laid_out_on_a4(report, document):
 
 def test_each_section_starts_a_page(report, document):
     path, _, _ = report
-    headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2 id=\"(?!findings)[^\"]+\">(.*?)</h2>", path.read_text(encoding="utf-8"))]
-    assert {"Defectors arriving in South Korea", "Trade", "Methods", "Data appendix"} <= set(headings)
+    headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2 id=\"(?!findings|contents|cite)[^\"]+\">(.*?)</h2>", path.read_text(encoding="utf-8"))]
+    assert {"Defectors reaching South Korea", "Trade with China", "Workers sent abroad"} <= set(headings)
     firsts = [_text(p._page_box, margins=False) for p in document.pages]
     for heading in headings:
         assert any(f.startswith(heading) for f in firsts), f"section {heading!r} does not start a page"
-    assert firsts[0].startswith("North Korea's cross-border flows") and "Key findings" in firsts[0]
+    assert firsts[0].startswith("North Korea's cross-border flows") and "Contents" in firsts[0] and "Key findings" in firsts[0]
 
 
 def test_nothing_runs_off_the_page_and_every_glyph_has_a_font(report, document):

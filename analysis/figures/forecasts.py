@@ -43,6 +43,7 @@ def fan(forecasts: pd.DataFrame, history: pd.DataFrame, accuracy: pd.DataFrame, 
     ax.set_xlabel("Forecast horizon (years ahead), rolling-origin backtest")
     ax.set_ylabel("MASE (ratio; lower is better)")
     ax.legend(loc="upper left", fontsize=6.5, ncol=2)
+    fig.subplots_adjust(hspace=0.6)
     style.suptitle(fig, title)
     style.source_line(fig, SOURCE)
     return fig

@@ -8,6 +8,16 @@ from . import style
 from .defectors import SOURCE
 
 LINESTYLES = ["--", ":", "-."]
+#: A path without a change is drawn for this many years after the event, no further: past it the
+#: counterfactual is an extrapolation of a trend the data no longer inform (the quarterly one would
+#: otherwise reach 18,000 arrivals a quarter by 2025, six times the annual record).
+HORIZON_YEARS = 3
+
+
+def counterfactual_end(events: pd.DataFrame, event_id: str) -> float:
+    """The last decimal year a path without ``event_id`` is drawn to (the event's date plus :data:`HORIZON_YEARS`)."""
+    date = pd.Timestamp(events.loc[events["event_id"] == event_id, "date"].iloc[0])
+    return date.year + (date.day_of_year - 1) / 365.25 + HORIZON_YEARS
 
 
 def paths(paths: pd.DataFrame, events: pd.DataFrame, model: str, title: str, ylabel: str):
@@ -22,10 +32,10 @@ def paths(paths: pd.DataFrame, events: pd.DataFrame, model: str, title: str, yla
     ids = [e for e in d["event_id"].dropna().unique()]
     for i, event_id in enumerate(ids):
         cf = d.loc[d["scenario"] == f"without {event_id}"]  # drawn only for the stated horizon after the event
-        title_row = events.loc[events["event_id"] == event_id, "title"]
-        name = title_row.iloc[0].split(" (")[0] if not title_row.empty else event_id
+        found = style.event_label(events, event_id)
+        name = found[0] if found else event_id
         ax.plot(style.decimal_year(cf["period"]), cf["mean"].to_numpy(), linestyle=LINESTYLES[i % 3], color=style.COLORS["model"],
-                label=f"Without: {name[:45]}")
+                label=f"Without {name} (drawn {HORIZON_YEARS} years on)")
     style.log_counts(ax)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("Year" if model.endswith("annual") else "Quarter (plotted at its midpoint)")

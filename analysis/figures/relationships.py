@@ -43,6 +43,7 @@ def ccf(table: pd.DataFrame, panel: pd.DataFrame, events: pd.DataFrame, event_id
     for ax in axes[1:-1]:
         ax.sharex(axes[-1])
     axes[-1].set_xlabel("Lag in years (positive: the first series leads); dashed: approximate 95% band for zero correlation")
+    fig.subplots_adjust(hspace=0.75)
     style.suptitle(fig, title)
     style.source_line(fig, SOURCE)
     return fig

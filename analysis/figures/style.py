@@ -21,6 +21,7 @@ if not os.environ.get("MPLBACKEND"):  # a Jupyter kernel sets its inline backend
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.transforms import offset_copy  # noqa: E402
 import pandas as pd  # noqa: E402
 
 COLORS = {"female": "#b2182b", "male": "#2166ac", "all": "#333333", "model": "#4d4d4d", "band": "#bdbdbd", "event": "#7f7f7f"}
@@ -37,7 +38,7 @@ RC = {
     "grid.color": "#e0e0e0",
     "legend.frameon": False,
     "figure.dpi": 100,
-    "savefig.dpi": 150,
+    "savefig.dpi": 120,  # 960 px across an 8-inch figure: sharp on A4 (about 135 px per printed inch) and quick to encode
     "svg.hashsalt": "nkflows",
     "svg.fonttype": "path",
     "text.parse_math": False,  # dollar signs in titles are currency, not mathtext
@@ -48,8 +49,12 @@ plt.rcParams.update(RC)
 
 #: Words that name a unit (or a unit of time) in an axis label, matched case-insensitively.
 #: Every axis label must contain one; a figure with a new unit adds it here.
-UNITS = ("persons", "people", "%", "US dollars", "trips", "year", "month", "quarter", "correlation", "ratio")
+UNITS = ("persons", "people", "%", "US dollars", "trips", "year", "month", "quarter", "correlation", "ratio", "country code")
 EVENT_GID, SOURCE_GID = "nkflows-event", "nkflows-source"
+#: A legend longer than this is hard to match to its lines: past it, a figure is drawn as small multiples.
+MAX_LEGEND = 8
+#: Height of one row of event labels above a panel, in points.
+STRIP_ROW = 10
 
 
 class FigureStyleError(ValueError):
@@ -74,23 +79,125 @@ def source_line(fig, text: str) -> None:
              gid=SOURCE_GID)
 
 
+def event_label(events: pd.DataFrame, event_id: str) -> tuple[str, pd.Timestamp] | None:
+    """An event's chart label (its ``short_title`` from the events table) and date; None for an unknown id."""
+    row = events.loc[events["event_id"] == event_id]
+    if row.empty:
+        return None
+    return str(row["short_title"].iloc[0]), pd.Timestamp(row["date"].iloc[0])
+
+
 def mark_events(ax, events: pd.DataFrame, event_ids: list[str], *, x_as_year: bool = True) -> None:
-    """Dashed vertical lines at the given events, labelled with their titles (from the events table)."""
+    """Dashed vertical lines at the given events, labelled with their ``short_title`` in a strip above the panel.
+
+    Labels never sit on the data: they go in rows above the plotting area, each in the
+    lowest row where it does not touch a label already placed (measured by the renderer),
+    and the panel's title moves up to make room.
+    """
+    placed: list[list] = []
+    renderer = ax.figure.canvas.get_renderer()
     x0, x1 = ax.get_xlim()
-    for i, event_id in enumerate(event_ids):
-        row = events.loc[events["event_id"] == event_id]
-        if row.empty:
+    for event_id in event_ids:
+        found = event_label(events, event_id)
+        if found is None:
             continue
-        date = pd.Timestamp(row["date"].iloc[0])
+        name, date = found
         x = date.year + (date.day_of_year - 1) / 365.25 if x_as_year else date
         ax.axvline(x, color=COLORS["event"], linestyle="--", linewidth=0.9, gid=EVENT_GID)
-        name = row["title"].iloc[0].split(" (")[0].split(";")[0].split(":")[0]
-        label = textwrap.shorten(name, 30, placeholder="…") + f" ({date:%b %Y})"
-        right_half = (x - x0) / (x1 - x0) > 0.6 if x_as_year else False
-        ax.text(x, 1 - 0.045 * i - 0.01, (label + " ") if right_half else (" " + label), transform=ax.get_xaxis_transform(),
-                fontsize=7, color="#444444", va="top", ha="right" if right_half else "left",
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5}, gid=EVENT_GID,
-                label=f"_event:{name} ({date:%d %B %Y})")  # a leading underscore keeps it out of legends
+        frac = (x - x0) / (x1 - x0) if x_as_year else 0.0
+        ha = "right" if frac > 0.75 else "left"
+        text = ax.text(x, 1.0, f"{name} ({date:%b %Y})", transform=ax.get_xaxis_transform(), fontsize=7, color="#444444",
+                       va="bottom", ha=ha, gid=EVENT_GID, label=f"_event:{name} ({date:%d %B %Y})", clip_on=False)
+        for row in range(12):
+            # rows sit a fixed number of points above the panel, so they stay apart however the panel is resized
+            text.set_transform(offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=3 + STRIP_ROW * row, units="points"))
+            box = text.get_window_extent(renderer).expanded(1.04, 1.0)
+            if len(placed) <= row:
+                placed.append([])
+            if not any(box.overlaps(other) for other in placed[row]):
+                placed[row].append(box)
+                break
+    rows = sum(1 for r in placed if r)
+    if rows:
+        ax.set_title(ax.get_title(loc="left"), loc="left", pad=6 + STRIP_ROW * rows)
+
+
+def gapped(x, y, step: float = 1.0):
+    """``x`` and ``y`` with a NaN wherever a period is missing, so a line breaks at a gap instead of joining across it."""
+    s = pd.Series(list(y), index=pd.Index(list(x), dtype=float)).sort_index()
+    if s.empty:
+        return s.index.to_numpy(), s.to_numpy()
+    n = int(round((s.index.max() - s.index.min()) / step)) + 1
+    full = pd.Index([round(s.index.min() + i * step, 6) for i in range(n)], dtype=float)
+    s.index = pd.Index([round(v, 6) for v in s.index], dtype=float)
+    s = s[~s.index.duplicated()].reindex(full.union(s.index))
+    return s.index.to_numpy(), s.to_numpy(dtype=float)
+
+
+def drawn_texts(fig) -> list:
+    """Every text the figure actually draws: titles, axis and tick labels inside the view, legends, notes, event labels."""
+    texts = list(fig.texts) + ([fig._suptitle] if fig._suptitle is not None else [])
+    for legend in fig.legends:
+        texts += list(legend.get_texts())
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.axison:
+            for axis in (ax.xaxis, ax.yaxis):
+                texts += [axis.label, axis.offsetText]
+                for tick in axis._update_ticks():
+                    texts += [t for t in (tick.label1, tick.label2) if t.get_visible()]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += list(legend.get_texts())
+    return [t for t in dict.fromkeys(texts) if t.get_visible() and t.get_text().strip()]
+
+
+def text_boxes(fig) -> list[tuple[str, "object"]]:
+    """Each drawn text with its box on the rendered canvas (display units)."""
+    renderer = fig.canvas.get_renderer()
+    return [(" ".join(t.get_text().split()), t.get_window_extent(renderer)) for t in drawn_texts(fig)]
+
+
+def fit(fig) -> None:
+    """Make room for what sits around the panels (titles, event strips, long axis labels): move the panels' edges
+    until no text runs off the figure or into the figure's title."""
+    for _ in range(4):
+        fig.draw_without_rendering()  # lays out titles and ticks without painting pixels
+        renderer = fig.canvas.get_renderer()
+        sup = fig._suptitle if fig._suptitle is not None and fig._suptitle.get_text().strip() else None
+        boxes = [t.get_window_extent(renderer) for t in drawn_texts(fig) if t is not sup and t.get_gid() != SOURCE_GID]
+        if not boxes:
+            return
+        ceiling = (sup.get_window_extent(renderer).y0 - 3) if sup is not None else fig.bbox.y1 - 2
+        over_top = max(b.y1 for b in boxes) - ceiling
+        over_left = fig.bbox.x0 + 2 - min(b.x0 for b in boxes)
+        if over_top <= 0 and over_left <= 0:
+            fig._nkflows_laid_out = True  # the layout just measured is the one that will be saved
+            return
+        pars = fig.subplotpars
+        fig.subplots_adjust(top=pars.top - max(over_top + 4, 0) / fig.bbox.height if over_top > 0 else pars.top,
+                            left=pars.left + (over_left + 4) / fig.bbox.width if over_left > 0 else pars.left)
+
+
+def layout_problems(fig) -> list[str]:
+    """Texts that overlap each other or run off the figure (the renderer's boxes), as readable messages."""
+    if not getattr(fig, "_nkflows_laid_out", False):
+        fig.draw_without_rendering()
+    boxes = text_boxes(fig)
+    frame = fig.bbox
+    problems = []
+    for label, box in boxes:
+        if box.x0 < frame.x0 - 1 or box.x1 > frame.x1 + 1 or box.y0 < frame.y0 - 1 or box.y1 > frame.y1 + 1:
+            problems.append(f"{label!r} runs off the figure")
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in boxes[i + 1:]:
+            inter_w = min(ba.x1, bb.x1) - max(ba.x0, bb.x0)
+            inter_h = min(ba.y1, bb.y1) - max(ba.y0, bb.y0)
+            if inter_w > 1 and inter_h > 1:
+                problems.append(f"{a!r} overlaps {b!r}")
+    return problems
 
 
 def _one_line(text: str) -> str:
@@ -129,6 +236,13 @@ def check(fig, stem: str) -> None:
                 problems.append(f"panel {i}: the {axis} axis has no label")
             elif not any(u.lower() in label.lower() for u in UNITS):
                 problems.append(f"panel {i}: the {axis} axis label {label!r} names no unit (one of {', '.join(UNITS)}; extend style.UNITS for a new one)")
+        legend = ax.get_legend()
+        if legend is not None and len(legend.get_texts()) > MAX_LEGEND:
+            problems.append(f"panel {i}: the legend has {len(legend.get_texts())} entries (at most {MAX_LEGEND}: draw small multiples instead)")
+    for legend in fig.legends:
+        if len(legend.get_texts()) > MAX_LEGEND:
+            problems.append(f"the figure legend has {len(legend.get_texts())} entries (at most {MAX_LEGEND}: draw small multiples instead)")
+    problems += layout_problems(fig)
     if problems:
         raise FigureStyleError(f"figure {stem!r} " + "; ".join(problems))
 
@@ -201,16 +315,22 @@ def describe(fig) -> dict:
     return {"title": title, "source": source, "panels": panels, "alt": alt}
 
 
-def save(fig, directory: Path, stem: str) -> dict[str, Path]:
-    """Check the figure (:func:`check`), write SVG and PNG (deterministic: no timestamps in metadata); return their paths."""
+def save(fig, directory: Path, stem: str, formats: tuple[str, ...] = ("png",)) -> dict[str, Path]:
+    """Check the figure (:func:`check`), write it once per format needed (deterministic: no timestamps); return the paths.
+
+    The documents need one format: PNG, embedded in the HTML annex and laid out in the PDFs
+    (the reader's HTML draws its charts interactively from the figures' data).
+    """
     from ..publish import write_atomic
 
+    fit(fig)
     check(fig, stem)
     directory.mkdir(parents=True, exist_ok=True)
+    meta = {"svg": {"Date": None, "Creator": "nkflows"}, "png": {"Software": "nkflows"}}
     out = {}
-    for fmt, meta in (("svg", {"Date": None, "Creator": "nkflows"}), ("png", {"Software": "nkflows"})):
+    for fmt in formats:
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, metadata=meta)
+        fig.savefig(buf, format=fmt, metadata=meta[fmt])
         path = directory / f"{stem}.{fmt}"
         write_atomic(path, buf.getvalue())
         out[fmt] = path
@@ -251,7 +371,7 @@ def panels(n: int, width: float = 8.0, height: float = 3.0, sharex: bool = True)
 
 def suptitle(fig, text: str) -> None:
     """The finding, as the title of a figure with several panels."""
-    fig.suptitle("\n".join(textwrap.wrap(text, 80)[:2]), x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle("\n".join(textwrap.wrap(text, 72)[:2]), x=0.01, ha="left", fontsize=12, fontweight="bold")
 
 
 def log_counts(ax) -> None:

@@ -40,10 +40,10 @@ def stl(decomposition: pd.DataFrame, events: pd.DataFrame, event_ids: list[str],
                  color=style.COLORS["all"], label="Interpolated (model step)")
     axes[0].set_ylabel("log US dollars")
     axes[0].legend(loc="lower left", fontsize=7)
-    style.mark_events(axes[1], events, event_ids)
     for ax, col, label in zip(axes[1:], ("trend", "seasonal", "remainder"), ("Trend\n(log US dollars)", "Seasonal\n(log US dollars)", "Remainder\n(log US dollars)")):
         ax.plot(x, d[col], color=style.COLORS["all"], linewidth=1)
         ax.set_ylabel(label)
+    style.mark_events(axes[0], events, event_ids)
     axes[-1].set_xlabel("Month")
     style.suptitle(fig, title)
     style.source_line(fig, SOURCE + "; STL (robust, period 12) on nkflows trade_monthly_stl")

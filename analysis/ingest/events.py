@@ -1,6 +1,7 @@
 """Dated events: sanctions, border controls, high-profile defections, leadership changes.
 
-Raw file: ``data/raw/events/events.csv``. Row rules beyond the schema: a date at month
+Raw file: ``data/raw/events/events.csv``. Each event has a ``short_title`` (at most 28
+characters): the label every chart marks it with. Row rules beyond the schema: a date at month
 precision is the first of its month, at year precision January 1. A public date may
 come after the event (a defection revealed weeks later) or before it (a ban announced
 before it takes effect).

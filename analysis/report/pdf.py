@@ -70,9 +70,27 @@ def layout(html: str, base_url: Path | None = None):
     return HTML(string=html, base_url=str(base_url) if base_url else None, media_type="print").render()
 
 
+def write_pdfs(jobs: list[tuple[str, Path]]) -> list[Path]:
+    """Write several PDFs (``(html, path)`` pairs), each laid out in its own process where there are two cores or more."""
+    import os
+
+    if len(jobs) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return [write_pdf(html, path) for html, path in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(len(jobs), 2), mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(write_pdf, html, path) for html, path in jobs]
+        return [f.result() for f in futures]  # a LayoutError in a worker is raised here
+
+
 def write_pdf(html: str, path: Path) -> Path:
-    """Lay out ``html``, check that everything fits its page, and write it to ``path`` (atomically)."""
-    document = layout(html, path.parent)
+    """Lay out ``html``, check that everything fits its page, and write it to ``path`` (atomically).
+
+    No base URL: every image is embedded, and links between the documents (``methods.pdf``,
+    ``figures/<stem>.csv``) stay relative, so the PDF's bytes do not depend on the folder it was built in.
+    """
+    document = layout(html)
     over = overflowing(document)
     if over:
         where = "; ".join(f"page {page}: {text!r} runs {px:g} px past the right margin" for page, text, px in over[:5])
