@@ -109,6 +109,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
     path = Path(path)
     try:
         if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            if path.stat().st_mode & 0o777 != file_mode():  # left 0600 by an older build: give it the umask's mode
+                os.chmod(path, file_mode())
             return False
     except OSError:
         pass

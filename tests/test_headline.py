@@ -105,7 +105,7 @@ def check_quotes_headline(sentences: dict[str, str], head: pd.DataFrame) -> list
 def test_the_report_states_only_headline_effects(fitted):
     tables, results = fitted
     read = readings(tables, results)
-    sentences = {f"{section}.{key}": value for section, d in read.items() for key, value in d.items() if isinstance(value, str)}
+    sentences = {f"{section}.{key}": value for section, d in read.items() if isinstance(d, dict) for key, value in d.items() if isinstance(value, str)}
     assert check_quotes_headline(sentences, results["headline_effects"]) == []
     stated = stated_effects(sentences)
     assert len(stated) >= 8  # the arrivals and trade effects are stated

@@ -176,6 +176,8 @@ def people_present(panel: pd.DataFrame, events: pd.DataFrame, title: str, ncols:
             ax.axvline(pd.Timestamp(deadline.iloc[0]).year + 0.97, color=style.COLORS["event"], linestyle="--", linewidth=0.8, gid=style.EVENT_GID)
         ax.set_title(host, loc="left", fontsize=9)
         ax.set_xlim(years.start - 0.5, years.stop - 0.5)
+        if ax is axes.flat[0]:
+            style.mark_events(ax, events, ["repatriation-deadline-2019"])  # labelled once; the other panels repeat the line
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
         ax.tick_params(labelsize=7)

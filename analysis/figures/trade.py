@@ -18,7 +18,7 @@ def _millions(ax) -> None:
 
 
 ANNUAL_SERIES = [  # (column, series label, mark, agency, reporter, partner, flow)
-    ("total_usd", "Total trade (China's customs)", "line", "GACC", "CHN", "PRK", "total"),
+    ("total_usd", "Total trade (China's own figures)", "line", "GACC", "CHN", "PRK", "total"),
     ("exports_usd", "China's exports to the DPRK", "point", "GACC", "CHN", "PRK", "export"),
     ("imports_usd", "China's imports from the DPRK", "point", "GACC", "CHN", "PRK", "import"),
     ("total_usd", "KOTRA estimate (adds crude oil)", "line", "KOTRA", "PRK", "CHN", "total"),
@@ -39,9 +39,15 @@ def annual_data(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     lines = points.Disagreements(points.conflict_lines(tables["conflicts"], tables["sources"]))
     rows = []
     for col, series, mark, agency, reporter, partner, flow in ANNUAL_SERIES:
-        d = annual.loc[(annual["agency"] == agency) & (annual["reporter"] == reporter) & (annual["partner"] == partner) & annual[col].notna()]
+        if agency == "GACC":  # China's own figures: its customs releases, else KITA's, KOTRA's or Comtrade's compilation of them
+            from ..models.series import china_customs_rows
+
+            d = china_customs_rows(annual, col)
+        else:
+            d = annual.loc[(annual["agency"] == agency) & (annual["reporter"] == reporter) & (annual["partner"] == partner) & annual[col].notna()]
         for r in d.sort_values("year").itertuples():
             year = int(r.year)
+            agency = r.agency
             rows.append({"series": series, "mark": mark, "x": year, "value": getattr(r, col), "unit": "US dollars", "source_id": r.source_id,
                          "reported_as": printed.get((year, reporter, partner, flow, "TOTAL", r.source_id), ""),
                          "sources_disagree": lines.say("trade_flows", reporter=reporter, partner=partner, commodity="TOTAL",

@@ -99,6 +99,16 @@ def fit_all(tables: dict[str, pd.DataFrame], progress: Callable[[str], None] = l
     return {"headline_effects": head, "specification_curve": curve, **dict(sorted(results.items()))}
 
 
+def plain_csv(frame: pd.DataFrame) -> bytes:
+    """A table as CSV with every number in plain decimal notation (6 significant digits; 1200000000, never 1.2e+09)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = ["" if pd.isna(v) else np.format_float_positional(v, precision=6, unique=False, fractional=False, trim="-")
+                        for v in out[col]]
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
 def write_results(results: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     """Validate each table against its result model and write it (atomically) to ``out``/tables/<name>.csv."""
     from ..publish import write_atomic
@@ -108,7 +118,7 @@ def write_results(results: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     for stem, frame in results.items():
         frame = validate_result(stem, frame)
         path = out / "tables" / f"{stem}.csv"
-        write_atomic(path, frame.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8"))
+        write_atomic(path, plain_csv(frame))
         paths.append(path)
     return paths
 

@@ -35,7 +35,7 @@ from .. import __version__
 from ..figures import interactive, points
 from ..figures.registry import FIGURES, Context, data_csv, plotted
 from ..files import check_target, staged_set
-from ..models.run import load_results
+from ..models.run import load_results, plain_csv
 from ..publish import write_atomic
 from ..tables import load
 from . import findings, text, text_timeseries
@@ -54,18 +54,6 @@ def load_tables(processed: Path) -> dict[str, pd.DataFrame]:
 def read_results(out: Path) -> dict[str, pd.DataFrame]:
     """The result tables ``nkflows fit`` wrote to ``out``/tables, checked against their models."""
     return load_results(out)
-
-
-def plain_csv(frame: pd.DataFrame) -> bytes:
-    """A table as CSV with every number in plain decimal notation (6 significant digits; 1200000000, never 1.2e+09)."""
-    import numpy as np
-
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = ["" if pd.isna(v) else np.format_float_positional(v, precision=6, unique=False, fractional=False, trim="-")
-                        for v in out[col]]
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def readings(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
