@@ -141,13 +141,17 @@ def load_results(out: Path) -> dict[str, pd.DataFrame]:
 
 
 def fit(processed: Path, out: Path, progress: Callable[[str], None] = lambda _: None) -> list[Path]:
+    from ..files import check_target, staged_set
     from ..tables import load
 
+    out = Path(out)
+    check_target(out, writable=False)  # an --out that names a file is refused before any fitting
     t0 = time.perf_counter()
     tables = load(processed)
     progress(f"[1/3] loaded {len(tables)} published tables from {processed} ({time.perf_counter() - t0:.1f}s)")
     results = fit_all(tables, progress)
     progress(f"[2/3] fitted every model: {len(results)} result tables ({time.perf_counter() - t0:.1f}s)")
-    paths = write_results(results, out)
+    with staged_set(out) as stage:  # the result tables are switched in as one set, with the report's other outputs
+        paths = [out / p.relative_to(stage) for p in write_results(results, stage)]
     progress(f"[3/3] validated and wrote {len(paths)} tables to {out / 'tables'} ({time.perf_counter() - t0:.1f}s)")
     return paths

@@ -229,3 +229,21 @@ def check_events(events: pd.DataFrame) -> None:
     for entry, eid in entries:
         if eid not in known:
             raise ModelError(f"analysis/models/spec.py, {entry}: event id {eid!r} is not in the events table (data/processed/events.csv)")
+
+
+# --------------------------------------------------------------------------- workers abroad: revenue and risk
+#: The trade-off's periods: each after the first starts in the year of one of these events.
+TRADEOFF_PERIOD_STARTS = ("unsc-2371", CLOSURE, "nationals-return-2023")
+#: Events the trade-off's event study looks at, and the role each plays.
+TRADEOFF_EVENT_STUDY = {
+    "ningbo-restaurant-defection-2016": "high-profile defection",
+    "thae-yong-ho-defection-2016": "high-profile defection",
+    "jo-song-gil-defection": "high-profile defection",
+    "ryu-hyun-woo-defection-2019": "high-profile defection",
+    "ri-il-gyu-defection-2023": "high-profile defection",
+    "poland-work-visa-halt-2016": "host enforcement",
+    "poland-work-permits-halt-2017": "host enforcement",
+    "kuwait-downgrade-visas-2017": "host enforcement",
+    REPATRIATION_DEADLINE: "UN deadline (all hosts)",
+    "russia-dprk-summit-2023": "Russia after 2023",
+}

@@ -33,31 +33,22 @@ from scipy import stats
 from ..errors import DataError, Issue
 from . import labor_revenue
 
+from . import spec
+
 #: First year of the incident catalogue (the scope of ``defections_abroad``), not an intervention date.
 FIRST_YEAR = 2000
-#: Each period after the first starts in the year of one of these events.
-PERIOD_STARTS = ("unsc-2371", "border-closure-2020", "nationals-return-2023")
+#: Each period after the first starts in the year of one of these events (ids in spec.py).
+PERIOD_STARTS = spec.TRADEOFF_PERIOD_STARTS
 PER = 10_000
 LEVEL = 0.95
 WINDOW = 2  # years compared on each side of an event
-#: Events the event study looks at, and the role each plays. Hosts are the event's countries
+#: Events the event study looks at, and the role each plays (spec.py). Hosts are the event's countries
 #: other than the two Koreas; the 2397 deadline concerns every host.
-EVENT_STUDY = {
-    "ningbo-restaurant-defection-2016": "high-profile defection",
-    "thae-yong-ho-defection-2016": "high-profile defection",
-    "jo-song-gil-defection": "high-profile defection",
-    "ryu-hyun-woo-defection-2019": "high-profile defection",
-    "ri-il-gyu-defection-2023": "high-profile defection",
-    "poland-work-visa-halt-2016": "host enforcement",
-    "poland-work-permits-halt-2017": "host enforcement",
-    "kuwait-downgrade-visas-2017": "host enforcement",
-    "repatriation-deadline-2019": "UN deadline (all hosts)",
-    "russia-dprk-summit-2023": "Russia after 2023",
-}
+EVENT_STUDY = spec.TRADEOFF_EVENT_STUDY
 #: Hosts whose enforcement the event study must cover; a host without a dated event gets a row saying so.
 ENFORCEMENT_HOSTS = ("MLT", "KWT", "QAT", "ARE", "POL")
 ENFORCEMENT = ("labor_policy", "border_control", "sanction_unilateral", "repatriation")
-ALL_HOSTS = "repatriation-deadline-2019"
+ALL_HOSTS = spec.REPATRIATION_DEADLINE
 KOREAS = {"PRK", "KOR"}
 
 
