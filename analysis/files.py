@@ -332,3 +332,19 @@ def write_set(target: Path, files: dict[str, bytes], last: tuple[str, bytes] | N
         for rel, data in everything.items():
             write_atomic(stage / rel, data)
     return changed
+
+
+def die_with_parent(parent: int) -> None:
+    """Initializer of worker processes: end with the process that started them.
+
+    A build or report killed outright (SIGKILL) cannot stop its workers; without this they
+    would live on, holding its output pipes open, so that whoever waits for the killed
+    process's output would wait forever. Linux only (``prctl(PR_SET_PDEATHSIG)``); elsewhere
+    the check of the parent's pid below is all there is."""
+    import ctypes
+    import signal as _signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, _signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)

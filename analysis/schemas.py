@@ -24,7 +24,7 @@ ARRIVAL_FREQS = ["A", "H", "Q", "M", "P"]
 STATUSES = ["provisional", "final", "revised"]
 EVENT_CATEGORIES = [
     "sanction_un", "sanction_unilateral", "border_control", "defection_high_profile",
-    "labor_policy", "repatriation", "leadership", "diplomacy", "weapons_program", "military", "other",
+    "labor_policy", "repatriation", "regime_control", "leadership", "diplomacy", "weapons_program", "military", "other",
 ]
 DATE_PRECISIONS = ["day", "month", "year"]
 EVENT_SOURCE_ROLES = ["primary", "public_date", "corroborating", "alternate_disagreeing"]
@@ -484,7 +484,7 @@ class Events(pa.DataFrameModel):
     date: dt.date = pa.Field(ge=dt.date(1990, 1, 1), le=dt.date(2026, 12, 31), description="Date the event happened (first day of the month or year at lower precision).")
     date_precision: str = pa.Field(isin=DATE_PRECISIONS, description="day, month or year.")
     public_date: Optional[dt.date] = pa.Field(nullable=True, **IN_RANGE, description="Date the event became public, where it differs from date (later for a defection revealed afterwards, earlier for a measure announced before it takes effect).")
-    category: str = pa.Field(isin=EVENT_CATEGORIES, description="Kind of event.")
+    category: str = pa.Field(isin=EVENT_CATEGORIES, description="Kind of event; regime_control is a step the DPRK took to watch, recall or restrict its nationals abroad (often after a defection), as reported.")
     countries: str = pa.Field(str_matches=ISO3_LIST, description="ISO 3166 alpha-3 codes of the countries involved, separated by ';' (each a code ISO 3166 assigns).")
     title: str = pa.Field(str_length={"min_value": 1, "max_value": 120}, description="Title: what happened, in one line.")
     short_title: str = pa.Field(str_length={"min_value": 1, "max_value": 28}, description="Label for charts (at most 28 characters); every figure marks the event with it.")

@@ -212,17 +212,16 @@ def risk_return(rr: pd.DataFrame, rates: pd.DataFrame, events: pd.DataFrame, tit
     y = list(range(len(d)))
     x = d["per_worker_median_usd"]
     ax.errorbar(x, y, xerr=[x - d["per_worker_p05_usd"], d["per_worker_p95_usd"] - x], fmt="o", color=style.COLORS["all"],
-                ecolor=style.COLORS["band"], capsize=2, label="median; bar: 5-95%")
+                ecolor=style.COLORS["band"], capsize=2)
     ax.set_yticks(y, d["host"].tolist(), fontsize=8)
     ax.set_xlim(left=0)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlabel("State's take per worker, US dollars a year")
     ax.set_ylabel("Host (ISO 3166 country code)")
-    ax.set_title("Return: revenue per worker", loc="left", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title("Return: revenue per worker (median, 5-95%)", loc="left", fontsize=10)
     rate = d["incidents_per_10k"].fillna(0)
     axr.errorbar(rate, y, xerr=[rate - d["incidents_per_10k_low"].fillna(0), d["incidents_per_10k_high"].fillna(0) - rate],
-                 fmt="s", color=style.COLORS["female"], ecolor=style.COLORS["band"], capsize=2, label="rate; bar: 95% exact Poisson")
+                 fmt="s", color=style.COLORS["female"], ecolor=style.COLORS["band"], capsize=2)
     _rate_axis(axr, float(d["incidents_per_10k_high"].fillna(0).max()) if len(d) else 1.0)
     for yy, k in zip(y, d["incidents_in_rate"]):
         axr.annotate(f"{int(k)}", (1.0, yy), xycoords=("axes fraction", "data"), xytext=(-4, 0), textcoords="offset points",
@@ -230,8 +229,7 @@ def risk_return(rr: pd.DataFrame, rates: pd.DataFrame, events: pd.DataFrame, tit
     axr.tick_params(labelleft=False)
     axr.set_ylabel("Host (same rows, country code)", fontsize=7)
     axr.set_xlabel("Defection incidents per 10,000 worker-years")
-    axr.set_title("Risk: defection rate (incidents at right)", loc="left", fontsize=10)
-    axr.legend(fontsize=7, loc="lower left")
+    axr.set_title("Risk: defection rate, 95% exact (incidents at right)", loc="left", fontsize=9)
     a = rates.loc[(rates["host"] == "ALL") & (rates["worker_years"] > 0)].copy()
     bounds = a["period"].str.split("-", expand=True).astype(int) if not a.empty else pd.DataFrame(columns=[0, 1])
     mid = (bounds[0] + bounds[1] + 1) / 2 if not a.empty else pd.Series(dtype=float)

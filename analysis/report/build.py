@@ -133,7 +133,10 @@ def _draw(stems: list[str], ctx: Context, frames: dict[str, pd.DataFrame], direc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        from ..files import die_with_parent
+
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             return dict(zip(stems, pool.map(_draw_one, stems)))
     finally:
         _JOB.clear()

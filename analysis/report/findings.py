@@ -133,8 +133,10 @@ def sections(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], 
         "labor_workers"))
 
     world = results["labor_revenue_world"]
-    if "variant" in world.columns:
-        world = world.loc[world["variant"] == world["variant"].iloc[0]]
+    if "variant" in world.columns:  # the headline variant (correlation 0) is the first the schema lists
+        from ..schemas import VARIANTS
+
+        world = world.loc[world["variant"] == VARIANTS[0]]
     world = world.reset_index(drop=True)
     comp = results["labor_revenue_comparison"]
     best = world.loc[world["n_hosts"].idxmax()]

@@ -14,6 +14,7 @@ pinned version.)
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -79,7 +80,10 @@ def write_pdfs(jobs: list[tuple[str, Path]]) -> list[Path]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(len(jobs), 2), mp_context=multiprocessing.get_context("fork")) as pool:
+    from ..files import die_with_parent
+
+    with ProcessPoolExecutor(max_workers=min(len(jobs), 2), mp_context=multiprocessing.get_context("fork"),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(write_pdf, html, path) for html, path in jobs]
         return [f.result() for f in futures]  # a LayoutError in a worker is raised here
 
