@@ -293,14 +293,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:
-        outcome = ("the new outputs were already switched in" if exc.switched
-                   else "outputs being written were removed; every output folder was left as it was")
-        print(f"interrupted by {exc.name}: {outcome}", file=sys.stderr)
-        return 128 + exc.signum
+        return _interrupted(exc)
+    except RuntimeError as exc:  # a signal during an import arrives wrapped (e.g. by a class's __set_name__)
+        if isinstance(exc.__cause__, Interrupted):
+            return _interrupted(exc.__cause__)
+        raise
     finally:
         # called from code (tests, notebooks): give the caller its handlers back; as the program
         # itself (argv from the command line), a signal after the work is done just ends the process
         restore_signal_handlers(previous if argv is not None else {sig: _quiet_exit for sig in previous})
+
+
+def _interrupted(exc: Interrupted) -> int:
+    outcome = ("the new outputs were already switched in" if exc.switched
+               else "outputs being written were removed; every output folder was left as it was")
+    print(f"interrupted by {exc.name}: {outcome}", file=sys.stderr)
+    return 128 + exc.signum
 
 
 def _quiet_exit(signum, frame) -> None:  # noqa: ARG001

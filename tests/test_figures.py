@@ -214,4 +214,4 @@ def test_plotted_data_sits_beside_each_figure_in_plain_notation(report):
     women_2009 = arrivals.loc[(arrivals["series"] == "Women") & (arrivals["x"] == 2009)].iloc[0]
     assert women_2009["source_id"] and women_2009["url"].startswith("http") and women_2009["reported_as"]
     trade = (out / "figures" / "trade_annual_china.csv").read_text(encoding="utf-8")
-    assert ",2013,6546530000," in trade  # the 2013 peak (65억 4653만 달러), as a plain number
+    assert ",2013,6544700000," in trade  # the 2013 peak (KITA's compilation, $6,544.7 million), as a plain number

@@ -20,7 +20,6 @@ import pandas as pd
 
 from . import breaks as breaks_figures
 from . import defectors, forecasts, its, labor, relationships, trade, trade_model
-from . import specification_curve as specification_curve_figures
 from . import points
 
 
@@ -98,10 +97,6 @@ FIGURES: dict[str, Figure] = {f.stem: f for f in [
            lambda c: c.tables["labor_panel"].assign(source_id=c.tables["labor_panel"]["source_ids"]),
            lambda c, d: labor.people_present(c.tables["labor_panel"], c.tables["events"], c.read["tradeoff"]["panel_title"]),
            "nkflows labor_panel (national head counts by a written rule from labor_workers)"),
-    Figure("specification_curve", "Headline effects and their specification curves", "methods",
-           _result("specification_curve"),
-           lambda c, d: specification_curve_figures.curve(c.results["headline_effects"], d, "Headline effects and alternatives"),
-           "nkflows headline_effects and specification_curve"),
     Figure("defector_female_share", "Women as a share of arrivals", "methods",
            _result("female_share_fitted"),
            lambda c, d: defectors.female_share(c.tables["defector_arrivals_annual"], d, c.tables["events"], _share_title(c)),
