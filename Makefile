@@ -50,7 +50,7 @@ $(STAMPS)/results: $(STAMPS)/data $(MODEL_FILES) analysis/schemas.py
 	$(NKFLOWS) fit
 	@mkdir -p $(STAMPS) && touch $@
 
-report: $(STAMPS)/report ## Draw the figures and write reports/report.html and report.pdf from the result tables
+report: $(STAMPS)/report ## Draw the figures and write reports/report.html, methods.html, appendix.html and the PDFs from the result tables
 
 $(STAMPS)/report: $(STAMPS)/results $(REPORT_FILES)
 	$(NKFLOWS) report --no-fit
