@@ -187,3 +187,17 @@ def test_readme_loading_code_runs(monkeypatch):
     assert flows.schema["period_start"] == pl.Date
     first = pd.read_csv(ROOT / "data/processed/defector_arrivals_annual.csv", dtype={"male": "Int64", "female": "Int64"})
     assert str(first["male"].dtype) == "Int64"
+
+
+def test_comtrade_doc_states_the_monthly_coverage_of_the_data(t):
+    """docs/comtrade.md's count of months 2016-2025 and its list of missing months are the table's."""
+    doc = text(DOCS / "comtrade.md")
+    months = (t["trade_monthly"].filter(pl.col("year").is_between(2016, 2025) & (pl.col("reporter") == "CHN") & (pl.col("partner") == "PRK"))
+              .select("year", "month").unique())
+    have = {(y, m) for y, m in months.iter_rows()}
+    missing = [f"{y}-{m:02d}" for y in range(2016, 2026) for m in range(1, 13) if (y, m) not in have]
+    assert claim(doc, r"`trade_monthly` covers (\d+) of the 120 months 2016-2025") == len(have)
+    listed = re.search(r"Still missing \((\d+)\): ((?:`\d{4}-\d{2}`[, .]*)+)", doc)
+    assert listed, "docs/comtrade.md no longer lists the missing months"
+    assert number(listed.group(1)) == len(missing)
+    assert re.findall(r"`(\d{4}-\d{2})`", listed.group(2)) == missing
