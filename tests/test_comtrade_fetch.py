@@ -213,9 +213,9 @@ def test_never_overwrites_and_a_failed_sidecar_write_leaves_nothing(tmp_path, mo
                 raise OSError("disk full")
             return real_link(src, dst)
         monkeypatch.setattr(fetch_mod.os, "link", link_then_fail)
-        with pytest.raises(OSError):
+        with pytest.raises(fetch_mod.ComtradeFetchError, match="cannot write the snapshot in .*third: disk full. Nothing was written"):
             fetch(stub, tmp_path / "third")
-    assert files(tmp_path / "third") == []
+    assert files(tmp_path / "third") == []  # neither the snapshot, nor its temporary file, nor the folder the fetch made
 
 
 def test_same_request_as_comtradeapicall(monkeypatch):
