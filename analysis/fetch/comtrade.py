@@ -149,25 +149,44 @@ class _Redactor:
     arrived (one fewer than the longest match) are held back and scanned again with the next
     piece; a match that starts before the held-back part ends inside what has arrived, so
     the output is the same as redacting the whole answer at once, whatever the piece sizes.
-    ASCII letters match in any case (as in messages)."""
+    ASCII letters match in any case (as in messages): the search runs on a lower-cased copy
+    of the bytes (same length, so positions carry over), first with a plain substring test
+    that lets a piece without any spelling through at once."""
 
-    _QUERY = rb"subscription-key="
+    _QUERY = b"subscription-key="
 
     def __init__(self, key: str):
-        forms = [f.encode("utf-8") for f in key_forms(key)]
-        query = self._QUERY + rb"[^&\s'\"]{1,%d}" % _QUERY_VALUE_CHARS
-        self.pattern = re.compile(b"|".join([re.escape(f) for f in forms] + [query]), re.IGNORECASE)
-        longest = max([len(f) for f in forms] + [len(self._QUERY) + _QUERY_VALUE_CHARS])
-        self.overlap = longest - 1
+        forms = sorted({f.encode("utf-8").lower() for f in key_forms(key)}, key=len, reverse=True)
+        self.needles = forms + [self._QUERY]
+        query = re.escape(self._QUERY) + rb"[^&\s'\"]{1,%d}" % _QUERY_VALUE_CHARS
+        self.pattern = re.compile(b"|".join([re.escape(f) for f in forms] + [query]))
+        self.overlap = max([len(f) for f in forms] + [len(self._QUERY) + _QUERY_VALUE_CHARS]) - 1
         self.held = b""
         self.count = 0
 
-    def _replace(self, match: re.Match[bytes]) -> bytes:
+    def _matches(self, data: bytes) -> Iterable[re.Match[bytes]]:
+        low = data.lower()
+        if not any(needle in low for needle in self.needles):
+            return ()
+        return self.pattern.finditer(low)
+
+    def _replacement(self, data: bytes, match: re.Match[bytes]) -> bytes:
         self.count += 1
-        text = match.group(0)
-        if text[: len(self._QUERY)].lower() == self._QUERY:
-            return text[: len(self._QUERY)] + REDACTED.encode()
+        if match.group(0).startswith(self._QUERY):  # keep the name as it was written, replace the value
+            return data[match.start():match.start() + len(self._QUERY)] + REDACTED.encode()
         return REDACTED.encode()
+
+    def _redact(self, data: bytes, safe: int) -> tuple[bytes, int]:
+        """``data`` up to ``safe`` (or to the end of a match that starts before it) redacted; and where it stopped."""
+        out, pos = [], 0
+        for match in self._matches(data):
+            if match.start() >= safe:
+                break
+            out += [data[pos:match.start()], self._replacement(data, match)]
+            pos = match.end()
+        cut = max(pos, safe)
+        out.append(data[pos:cut])
+        return b"".join(out), cut
 
     def feed(self, piece: bytes) -> bytes:
         """The redacted bytes that can be written now; the rest is held back for the next piece."""
@@ -176,21 +195,14 @@ class _Redactor:
         if safe <= 0:
             self.held = data
             return b""
-        out, pos = [], 0
-        for match in self.pattern.finditer(data):
-            if match.start() >= safe:
-                break
-            out += [data[pos:match.start()], self._replace(match)]
-            pos = match.end()
-        cut = max(pos, safe)
-        out.append(data[pos:cut])
+        out, cut = self._redact(data, safe)
         self.held = data[cut:]
-        return b"".join(out)
+        return out
 
     def flush(self) -> bytes:
         """What was held back, redacted: the end of the answer."""
         data, self.held = self.held, b""
-        return self.pattern.sub(self._replace, data)
+        return self._redact(data, len(data))[0]
 
 
 def redact_bytes(data: bytes, key: str) -> bytes:
