@@ -18,14 +18,14 @@ whole. Making the call here lets the fetcher
   error (500, 502, 503, 504), a timeout, a dropped connection, a truncated or empty body
   (all retried, at most ``max_attempts`` times, waiting ``base_delay * 2**n`` capped at
   ``max_delay``) from a refusal or a bad query (any other status, raised at once);
-- check the whole body with the strict reader
-  (:func:`analysis.ingest.comtrade.parse_api_json`) before anything is written, and
-  store it exactly as received.
+- check the whole stored answer with the strict reader
+  (:func:`analysis.ingest.comtrade.parse_api_json`) before it gets a snapshot's name, and
+  store it as received (but for the key, below).
 
 The subscription key is read from ``COMTRADE_API_KEY`` (or passed as ``key``). It is
 never printed, logged or stored: the snapshot and its sidecar record the endpoint and the
-query *without* it, and every message has it replaced by ``[REDACTED]`` in every spelling
-it could take (literal, percent-encoded in upper or lower case, ``+`` for spaces, base64 and
+query *without* it, an answer that echoes it is stored with it replaced, and every message
+has it replaced by ``[REDACTED]`` in every spelling it could take (literal, percent-encoded in upper or lower case, ``+`` for spaces, base64 and
 URL-safe base64 with or without padding, hex, JSON- and HTML-escaped), before an error
 body is cut for display. A redirect to another host (or scheme or port) is never followed:
 the request carries the key, so the fetch stops and says where the server tried to send
@@ -34,7 +34,7 @@ it.
 An answer is streamed to a temporary file beside the snapshot in pieces of
 :data:`PIECE_BYTES`: each piece has every spelling of the key replaced by ``[REDACTED]``
 (a spelling split across two pieces is found too: the last bytes of each piece, one fewer
-than the longest spelling, are held back and scanned again with the next), is added to the
+than the longest match, are held back and scanned again with the next), is added to the
 SHA-256 the sidecar records, and is written out, so memory holds one piece, not the
 answer. Reading stops as soon as the answer passes ``max_bytes`` (an announced
 ``Content-Length`` past it is refused before the body is read) and the partial file is
