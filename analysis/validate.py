@@ -11,6 +11,7 @@ package is validated by frictionless.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Callable
@@ -27,11 +28,12 @@ from .rawio import schema_issues
 _DTYPES = {"String": pl.String, "Int64": pl.Int64, "Float64": pl.Float64, "Date": pl.Date, "Boolean": pl.Boolean}
 
 
-def read_published(processed: Path, name: str) -> pl.DataFrame:
-    """Read one published CSV with the dtypes of its schema."""
+def read_published(processed: Path, name: str, data: bytes | None = None) -> pl.DataFrame:
+    """Read one published CSV with the dtypes of its schema (from ``data`` when its bytes were already read)."""
     model = PUBLISHED[name]
     schema = {n: _DTYPES[str(c.dtype)] for n, c in model.to_schema().columns.items()}
-    return pl.read_csv(Path(processed) / f"{name}.csv", schema=schema, try_parse_dates=False)
+    source = io.BytesIO(data) if data is not None else Path(processed) / f"{name}.csv"
+    return pl.read_csv(source, schema=schema, try_parse_dates=False)
 
 
 def frictionless_errors(datapackage: Path) -> list[str]:

@@ -423,6 +423,41 @@ def test_fallback_switch_without_renameat2(case, monkeypatch):
     assert tree(case.out)["sources.csv"] == case.old["sources.csv"]
 
 
+def test_reader_during_a_build_switch_gets_one_whole_set(case, monkeypatch):
+    """``tables.load`` is between its first and second file when a real build switches a changed set in:
+    it returns the new set whole, never the first table of the old set beside the others of the new."""
+    from analysis import tables
+
+    TALLY["tried"] += 1
+    before = tables.load(case.out)
+    edit(case.raw / EVENTS, 2, "title", "A reworded title")
+    real, builds = tables._read_at, []
+
+    def read_at(fd, base, rel):
+        data = real(fd, base, rel)
+        if rel.endswith(".csv") and not builds:
+            builds.append(build(case.raw, case.out))  # the switch lands here, mid-read
+        return data
+    monkeypatch.setattr(tables, "_read_at", read_at)
+    got = tables.load(case.out)
+    monkeypatch.setattr(tables, "_read_at", real)
+    after = tables.load(case.out)
+    assert builds and tree(case.out) != case.old
+    assert all(got[name].equals(after[name]) for name in tables.NAMES)
+    assert "A reworded title" in set(got["events"]["title"]) and "A reworded title" not in set(before["events"]["title"])
+    assert not leftovers(case.out)
+    TALLY["held"] += 1
+
+
+def test_fit_refuses_a_set_changed_in_place(case, tmp_path):
+    """A published folder changed file by file (not switched as a set): the reader names the file, fits nothing."""
+    (case.out / "trade_flows.csv").write_bytes((case.out / "trade_flows.csv").read_bytes().replace(b"KITA", b"KOTRA", 1))
+    case.run("fit", "--processed", str(case.out), "--out", str(tmp_path / "reports"), outcome="any",
+             expect=("trade_flows.csv", "read twice, and neither read was of one set", "SHA-256 differs from manifest.json",
+                     "run `nkflows build`"))
+    assert not (tmp_path / "reports").exists()
+
+
 # -- 5. the key stays home ---------------------------------------------------------------------
 
 class Server:
@@ -542,9 +577,6 @@ def test_key_across_the_cut_of_an_error_body_is_redacted(loopback, capsys, tmp_p
 
 
 def test_oversized_answer_announced_is_refused_unread(loopback, capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(fetch_mod, "MAX_ANSWER_BYTES", 1000)
-    monkeypatch.setattr(fetch_mod._get, "__defaults__", ("", 1000))
-    monkeypatch.setattr(fetch_mod._fetch_body, "__kwdefaults__", {"max_bytes": 1000})
     monkeypatch.setattr(fetch_mod.fetch, "__kwdefaults__", {**fetch_mod.fetch.__kwdefaults__, "max_bytes": 1000})
     with Server(200, GOOD) as server:
         fetch_case(capsys, tmp_path, server, code=2, expect=("more than the 1,000-byte limit",))
@@ -556,11 +588,65 @@ def test_oversized_streamed_answer_is_cut_off(loopback, capsys, tmp_path, monkey
         fetch_case(capsys, tmp_path, server, code=2, expect=("larger than the 100,000-byte limit",))
 
 
-def test_answer_holding_the_key_percent_encoded_is_not_stored(loopback, capsys, tmp_path):
+def stored_snapshot(tmp_path) -> bytes:
+    """The one snapshot a successful fetch stored (beside its sidecar; no temporary file left)."""
+    names = sorted(p.name for p in (tmp_path / "snap").iterdir())
+    assert len(names) == 2 and names[1] == names[0] + ".meta.json", names
+    return (tmp_path / "snap" / names[0]).read_bytes()
+
+
+def test_answer_holding_the_key_percent_encoded_is_stored_redacted(loopback, capsys, tmp_path):
     doc = json.loads(GOOD)
     doc["data"][0]["cmdDesc"] = "see " + "".join(f"%{b:02x}" for b in KEY.encode())
     with Server(200, json.dumps(doc).encode()) as server:
-        fetch_case(capsys, tmp_path, server, code=2, expect=("refusing to store a response that contains the subscription key",))
+        fetch_case(capsys, tmp_path, server, code=0, expect=("held the subscription key 1 time(s)",))
+    stored = stored_snapshot(tmp_path)
+    assert json.loads(stored)["data"][0]["cmdDesc"] == "see [REDACTED]"
+    assert not any(form.lower().encode() in stored.lower() for form in fetch_mod.key_forms(KEY))
+
+
+def test_key_split_across_the_pieces_of_a_streamed_answer_is_redacted(loopback, capsys, tmp_path, monkeypatch):
+    """The answer is read 5 bytes at a time, so each spelling of the key arrives cut into several pieces."""
+    monkeypatch.setattr(fetch_mod, "PIECE_BYTES", 5)
+    doc = json.loads(GOOD)
+    doc["data"][0]["cmdDesc"] = " ".join(spelling for _, spelling in ECHOES)
+    with Server(200, json.dumps(doc).encode(), chunked=True) as server:
+        fetch_case(capsys, tmp_path, server, code=0, expect=("held the subscription key",))
+    stored = stored_snapshot(tmp_path)
+    assert set(json.loads(stored)["data"][0]["cmdDesc"].split()) == {"[REDACTED]"}
+    assert not any(form.lower().encode() in stored.lower() for form in fetch_mod.key_forms(KEY))
+    assert KEY[:8].encode() not in stored.lower() and KEY[-8:].encode() not in stored.lower()
+
+
+def test_answer_holding_the_key_in_json_escapes_is_not_stored(loopback, capsys, tmp_path):
+    doc = json.loads(GOOD)
+    doc["data"][0]["cmdDesc"] = KEY
+    body = json.dumps(doc).replace(KEY, "".join(f"\\u{ord(c):04x}" for c in KEY)).encode()
+    with Server(200, body) as server:
+        fetch_case(capsys, tmp_path, server, code=2, expect=("written with JSON escapes", "Nothing was written"))
+
+
+def test_full_disk_while_the_answer_streams(loopback, capsys, tmp_path, monkeypatch):
+    real_open = open
+
+    class Full(io.RawIOBase):
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def fileno(self):
+            return self.fh.fileno()
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    monkeypatch.setattr(fetch_mod, "open", lambda *a, **k: Full(real_open(*a, **k)), raising=False)
+    with Server(200, GOOD) as server:
+        fetch_case(capsys, tmp_path, server, code=2, expect=("cannot write the snapshot in", "no space left on the device (disk full)",
+                                                             "Nothing was written"))
+    assert len(server.requests) == 1  # not retried: the disk, not the server, failed
 
 
 # -- 1, 2. signals ------------------------------------------------------------------------------
