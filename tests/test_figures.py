@@ -238,3 +238,24 @@ def test_plotted_data_sits_beside_each_figure_in_plain_notation(report):
     assert 'href="figures/specification_curve.csv"' in methods and FIGURES["specification_curve"].citation in methods
     trade = (out / "figures" / "trade_annual_china.csv").read_text(encoding="utf-8")
     assert ",2013,6544700000," in trade  # the 2013 peak (KITA's compilation, $6,544.7 million), as a plain number
+
+
+def test_china_customs_selection_is_written_once_and_figures_need_no_model_code():
+    """China's own trade figures are selected in analysis/selectors.py only; the trade figures use it without importing
+    the models (statsmodels)."""
+    import ast
+    import subprocess
+    import sys
+
+    defined = {}
+    for path in sorted((ROOT / "analysis").rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [
+                t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+            for name in names:
+                if name in ("china_customs_rows", "china_customs", "CHINA_OWN"):
+                    defined.setdefault(name, []).append(path.relative_to(ROOT).as_posix())
+    assert defined == {name: ["analysis/selectors.py"] for name in ("CHINA_OWN", "china_customs_rows", "china_customs")}
+    code = "import sys, analysis.figures.trade; print(sorted(m for m in ('statsmodels', 'analysis.models') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

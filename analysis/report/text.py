@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import selectors
 from ..models import series, spec
 
 
@@ -183,7 +184,7 @@ def usd(x: float) -> str:
 
 
 def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
-    g = series.china_customs_rows(annual, "total_usd").sort_values("year")
+    g = selectors.china_customs_rows(annual, "total_usd").sort_values("year")
     peak = g.loc[g["total_usd"].idxmax()]
     low = g.loc[g["year"] >= 2020].sort_values("total_usd").iloc[0]
     last = g.iloc[-1]
@@ -211,7 +212,7 @@ def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
 
 
 def monthly_title(monthly: pd.DataFrame) -> str:
-    m = series.china_customs_rows(monthly, "total_usd")
+    m = selectors.china_customs_rows(monthly, "total_usd")
     before = m.loc[m["year"] < 2020]
     during = m.loc[m["year"].isin([2020, 2021])]
     if before.empty or during.empty:
