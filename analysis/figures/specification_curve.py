@@ -28,7 +28,7 @@ def curve_data(headline: pd.DataFrame, curve: pd.DataFrame) -> pd.DataFrame:
     estimate are not drawn)."""
     rows = []
     for _, h in headline.reset_index(drop=True).iterrows():
-        row_label = f"{spec.FLOW_NAMES.get(h['flow'], h['flow'])}: {h['label']}"
+        row_label = f"{spec.FLOW_NAMES.get(h['flow'], h['flow'])}: {h['label']}"  # drawn on two lines, flow above event
         c = curve.loc[(curve["flow"] == h["flow"]) & (curve["event_ids"] == h["event_ids"]) & (curve["scale"] != "test")
                       & ~curve["headline"].astype(bool) & curve["estimate"].notna()]
         for _, a in c.iterrows():
@@ -57,7 +57,7 @@ def plot(plotted: pd.DataFrame, title: str):
         d = plotted.loc[plotted["effect"] == effect]
         alt, head = d.loc[d["role"] == "alternative"], d.loc[d["role"] == "headline"]
         y = len(effects) - 1 - i
-        labels.append(d["row_label"].iloc[0])
+        labels.append(d["row_label"].iloc[0].replace(": ", ":\n", 1))
         jitter = np.linspace(-0.25, 0.25, len(alt)) if len(alt) > 1 else np.zeros(len(alt))
         ax.errorbar(alt["estimate"], y + jitter, xerr=[alt["estimate"] - alt["ci_low"], alt["ci_high"] - alt["estimate"]], fmt="o",
                     markersize=2.5, color=style.COLORS["band"], elinewidth=0.6, label="Alternative specifications" if i == 0 else None)
@@ -72,9 +72,9 @@ def plot(plotted: pd.DataFrame, title: str):
     ax.set_xlabel("Ratio after / without the event (log)")
     ax.set_ylabel("Effect (ratio, by flow and event)", fontsize=7)
     ax.grid(axis="x", color="#e0e0e0")
-    fig.subplots_adjust(left=0.42)
+    fig.subplots_adjust(left=0.40)
     style.suptitle(fig, title)  # across the figure: the panel starts right of the long effect labels
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="lower left", fontsize=7)  # the bottom rows (imports) have no estimate below 0.08
     style.source_line(fig, SOURCE)
     return fig
 
