@@ -181,7 +181,7 @@ def _near(printed: tuple[float, float], value: float) -> bool:
 
 def _mismatches(words: str, h: pd.Series) -> list[str]:
     """How the words in one mark disagree with the effect's headline row (empty: they agree)."""
-    if words in (text.NOT_ESTIMABLE_CHANGE, "not estimable with these data"):
+    if words in (text.NOT_ESTIMABLE_CHANGE, text.NOT_ESTIMABLE):
         return [] if not bool(h["estimable"]) else ["says not estimable, but headline_effects estimates it"]
     if not bool(h["estimable"]):
         return ["states a size, but headline_effects has it not estimable"]
@@ -299,3 +299,15 @@ def test_the_report_check_catches_an_unmarked_or_unknown_effect(fitted, render, 
     renamed = head.assign(effect=head["effect"].str.replace("arrivals_closure", "arrivals_closure_old"))
     monkeypatch.undo()
     assert any("'arrivals_closure' " in p and "is not in headline_effects" in p for p in check_report_effects(render(), renamed))
+
+
+def test_a_not_estimable_effect_is_said_so_and_never_sized():
+    """An interval over two orders of magnitude: the reader's words say 'not estimable', and a size stated for it fails."""
+    row = pd.Series({"effect": "x", "flow": "f", "event_ids": "e", "estimate": 1.5, "ci_low": 0.05, "ci_high": 5.5, "estimable": False,
+                     "n": 10, "n_specifications": 1, "curve_low": 1.5, "curve_high": 1.5})
+    head = pd.DataFrame([row])
+    page = f"<p>ran {findings.headline_change(row)}. {findings.uncertainty(row, 'months')}</p>"
+    assert check_report_effects(page, head) == []
+    assert text.NOT_ESTIMABLE in _visible(page) and not STATED.search(_visible(page))
+    assert check_report_effects(str(findings.stated(row, "50% higher")), head) == [
+        "x: '50% higher' states a size, but headline_effects has it not estimable"]

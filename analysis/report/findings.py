@@ -67,7 +67,7 @@ def uncertainty(row: pd.Series, unit: str = "years") -> Markup:
     """The 95% interval of a headline effect in words, with the number of observations behind it."""
     w = text.effect_words(row)
     if not w.estimable:
-        return say(f"The data ({w.n} {unit}) cannot pin this change down: it is ", stated(row, "not estimable with these data"), ".")
+        return say(f"The data ({w.n} {unit}) cannot pin this change down: it is ", stated(row, text.NOT_ESTIMABLE), ".")
     if row["ci_low"] <= 1 <= row["ci_high"]:
         return say(f"The data ({w.n} {unit}) cannot tell this apart from no change: plausible values run ", stated(row, w.interval_change), ".")
     return say("The direction is clear, the size less so: plausible values run ", stated(row, w.interval_change),

@@ -70,8 +70,9 @@ def headline(effects: pd.DataFrame, key: str) -> pd.Series:
     return hit.iloc[0]
 
 
-#: What a sentence says of an effect its data cannot estimate, where a change would stand.
+#: What a sentence says of an effect its data cannot estimate, where a change would stand, and as a verdict.
 NOT_ESTIMABLE_CHANGE = "differently (by an amount these data cannot estimate)"
+NOT_ESTIMABLE = "not estimable with these data"
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def effect_phrase(row: pd.Series) -> str:
     """One effect as the methods annex states it: change, ratio, interval, N and the range over the specification curve."""
     w = effect_words(row)
     if not w.estimable:
-        return (f"not estimable with these data (the ratio's 95% interval runs from {row['ci_low']:.2f} to {row['ci_high']:.2f}, "
+        return (f"{NOT_ESTIMABLE} (the ratio's 95% interval runs from {row['ci_low']:.2f} to {row['ci_high']:.2f}, "
                 f"more than two orders of magnitude; N = {w.n})")
     return f"{w.change} ({w.interval}, N = {w.n}; {w.curve})"
 
