@@ -63,6 +63,10 @@ def _kind(rule: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+class ModelError(RuntimeError):
+    """A model could not be fitted to the data it was given; the message says why."""
+
+
 class OutputError(Exception):
     """An output could not be written (a full disk, a read-only folder, a file where a folder should be).
     The message names the path and the reason, and says what was left."""

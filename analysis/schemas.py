@@ -532,7 +532,8 @@ class Conflicts(pa.DataFrameModel):
 
 # ============================================================================ result tables
 # The tables `nkflows fit` writes to reports/tables/ (pandas frames, checked on write and on
-# read). One model each; everything above this line is the published-table contract.
+# read). One model each on one base (_ResultModel), collected in RESULT_MODELS at the end of this
+# file; everything above this line is the published-table contract.
 from pathlib import Path as _Path  # noqa: E402
 
 import pandas as _pd  # noqa: E402
@@ -937,15 +938,6 @@ class AnnualPanel(_ResultModel):
         strict = False
 
 
-#: Every result table with its model, headline_effects first (the labour revenue tables are
-#: checked by their own module and written as they come).
-RESULT_MODELS: dict[str, type[rpa.DataFrameModel]] = {m.Config.name: m for m in (
-    HeadlineEffects, SpecificationCurve, DefectorCountModel, DefectorCountFitted, FemaleShareTrend, FemaleShareFitted,
-    ItsTerms, ItsPaths, BreaksBreaks, BreaksBic, BreaksSegments, TradeMonthlyEffects, TradeMonthlyFitted, TradeMonthlyStl,
-    Forecasts, ForecastHistory, ForecastBacktest, ForecastAccuracy, RelationshipsCcf, RelationshipsGranger,
-    RelationshipsSkipped, AnnualPanel)}
-
-
 def _str_columns(name: str) -> list[str]:
     schema = RESULT_MODELS[name].to_schema()
     return [c for c, col in schema.columns.items() if str(col.dtype) in ("str", "string", "object")]
@@ -981,77 +973,68 @@ def read_result(name: str, path: _Path) -> _pd.DataFrame:
 
 
 # ================================================================ labour and trade-off results
-# Result tables of the labour revenue model and the trade-off analysis (reports/tables/,
-# pandas frames). One model each, collected in LABOR_RESULTS.
-import pandas as _lpd  # noqa: E402
-import pandera.pandas as lpa  # noqa: E402
+# Result tables of the labour revenue model and the trade-off analysis (reports/tables/):
+# models on the same base as the others, in the same registry.
 
 VARIANTS = ["weighted_rho0", "weighted_rho1", "uniform_pooled"]
 _NONNEG = {"ge": 0}
 
 
-class _LaborResult(lpa.DataFrameModel):
-    class Config:
-        strict = True
-        ordered = True
-        coerce = True
-
-
-class LaborRevenueInputsResult(_LaborResult):
+class LaborRevenueInputsResult(_ResultModel):
     """Every input of the revenue model by host and year: the distribution drawn and the published figures behind it."""
 
-    variant: str = lpa.Field(isin=["weighted", "uniform_pooled"], description="weighted (the model) or uniform_pooled (the model of earlier releases).")
+    variant: str = rpa.Field(isin=["weighted", "uniform_pooled"], description="weighted (the model) or uniform_pooled (the model of earlier releases).")
     host: str
     year: int
-    input: str = lpa.Field(isin=REVENUE_INPUTS)
-    distribution: str = lpa.Field(isin=list(REVENUE_DISTRIBUTIONS))
-    centre_rule: str = lpa.Field(isin=list(REVENUE_CENTRES))
-    low: float = lpa.Field(**_NONNEG)
-    centre: float = lpa.Field(**_NONNEG)
-    high: float = lpa.Field(**_NONNEG)
-    year_rule: str = lpa.Field(description="How the figures were matched to the year: covers_year, nearest_dated_<k>y, undated, panel:<basis>, calibrated_on_<n>_years, any_year_any_scope.")
-    n_sources: int = lpa.Field(ge=1)
+    input: str = rpa.Field(isin=REVENUE_INPUTS)
+    distribution: str = rpa.Field(isin=list(REVENUE_DISTRIBUTIONS))
+    centre_rule: str = rpa.Field(isin=list(REVENUE_CENTRES))
+    low: float = rpa.Field(**_NONNEG)
+    centre: float = rpa.Field(**_NONNEG)
+    high: float = rpa.Field(**_NONNEG)
+    year_rule: str = rpa.Field(description="How the figures were matched to the year: covers_year, nearest_dated_<k>y, undated, panel:<basis>, calibrated_on_<n>_years, any_year_any_scope.")
+    n_sources: int = rpa.Field(ge=1)
     source_ids: str
 
     class Config:
         name = "labor_revenue_inputs"
 
-    @lpa.dataframe_check
-    def ordered_bounds(cls, df: _lpd.DataFrame) -> _lpd.Series:
+    @rpa.dataframe_check
+    def ordered_bounds(cls, df: _pd.DataFrame) -> _pd.Series:
         return (df["low"] <= df["centre"] + 1e-9) & (df["centre"] <= df["high"] + 1e-9)
 
 
-class LaborRevenueHostYear(_LaborResult):
+class LaborRevenueHostYear(_ResultModel):
     """The state's revenue by host and year under each variant (US dollars a year), and per worker."""
 
-    variant: str = lpa.Field(isin=VARIANTS)
+    variant: str = rpa.Field(isin=VARIANTS)
     host: str
     year: int
-    median_usd: float = lpa.Field(**_NONNEG)
-    p05_usd: float = lpa.Field(**_NONNEG)
-    p95_usd: float = lpa.Field(**_NONNEG)
-    workers_median: float = lpa.Field(**_NONNEG)
-    per_worker_median_usd: float = lpa.Field(**_NONNEG)
-    per_worker_p05_usd: float = lpa.Field(**_NONNEG)
-    per_worker_p95_usd: float = lpa.Field(**_NONNEG)
-    draws: int = lpa.Field(gt=0)
+    median_usd: float = rpa.Field(**_NONNEG)
+    p05_usd: float = rpa.Field(**_NONNEG)
+    p95_usd: float = rpa.Field(**_NONNEG)
+    workers_median: float = rpa.Field(**_NONNEG)
+    per_worker_median_usd: float = rpa.Field(**_NONNEG)
+    per_worker_p05_usd: float = rpa.Field(**_NONNEG)
+    per_worker_p95_usd: float = rpa.Field(**_NONNEG)
+    draws: int = rpa.Field(gt=0)
 
     class Config:
         name = "labor_revenue_host_year"
         unique = ["variant", "host", "year"]
 
 
-class LaborRevenueWorld(_LaborResult):
+class LaborRevenueWorld(_ResultModel):
     """The sum over the hosts covered in each year, under each variant."""
 
-    variant: str = lpa.Field(isin=VARIANTS)
+    variant: str = rpa.Field(isin=VARIANTS)
     year: int
-    median_usd: float = lpa.Field(**_NONNEG)
-    p05_usd: float = lpa.Field(**_NONNEG)
-    p95_usd: float = lpa.Field(**_NONNEG)
-    workers_median: float = lpa.Field(**_NONNEG)
+    median_usd: float = rpa.Field(**_NONNEG)
+    p05_usd: float = rpa.Field(**_NONNEG)
+    p95_usd: float = rpa.Field(**_NONNEG)
+    workers_median: float = rpa.Field(**_NONNEG)
     hosts_covered: str
-    n_hosts: int = lpa.Field(ge=1)
+    n_hosts: int = rpa.Field(ge=1)
     caveat: str
 
     class Config:
@@ -1059,25 +1042,25 @@ class LaborRevenueWorld(_LaborResult):
         unique = ["variant", "year"]
 
 
-class LaborRevenueVariants(_LaborResult):
+class LaborRevenueVariants(_ResultModel):
     """The variants of the revenue model: correlation of wage and share across hosts, and what each is."""
 
-    variant: str = lpa.Field(isin=VARIANTS, unique=True)
-    correlation: float = lpa.Field(ge=0, le=1)
+    variant: str = rpa.Field(isin=VARIANTS, unique=True)
+    correlation: float = rpa.Field(ge=0, le=1)
     description: str
 
     class Config:
         name = "labor_revenue_variants"
 
 
-class LaborRevenueSensitivity(_LaborResult):
+class LaborRevenueSensitivity(_ResultModel):
     """One at a time: the share of each host-year's 5-95% width that goes when an input is fixed at its centre."""
 
     host: str
     year: int
-    input: str = lpa.Field(isin=REVENUE_INPUTS)
-    interval_width_usd: float = lpa.Field(**_NONNEG)
-    width_with_input_fixed_usd: float = lpa.Field(**_NONNEG)
+    input: str = rpa.Field(isin=REVENUE_INPUTS)
+    interval_width_usd: float = rpa.Field(**_NONNEG)
+    width_with_input_fixed_usd: float = rpa.Field(**_NONNEG)
     share_of_width_from_input: float
 
     class Config:
@@ -1085,26 +1068,26 @@ class LaborRevenueSensitivity(_LaborResult):
         unique = ["host", "year", "input"]
 
 
-class LaborRevenueComparison(_LaborResult):
+class LaborRevenueComparison(_ResultModel):
     """Every published revenue estimate beside the model for the same host (or the covered world) and year, with why they differ."""
 
-    year: Optional[float] = lpa.Field(nullable=True)
+    year: Optional[float] = rpa.Field(nullable=True)
     host: str
     estimator: str
     coverage: str
-    scope: str = lpa.Field(isin=list(LABOR_SCOPES))
-    value: Optional[float] = lpa.Field(nullable=True)
-    value_low: Optional[float] = lpa.Field(nullable=True)
-    value_high: Optional[float] = lpa.Field(nullable=True)
+    scope: str = rpa.Field(isin=list(LABOR_SCOPES))
+    value: Optional[float] = rpa.Field(nullable=True)
+    value_low: Optional[float] = rpa.Field(nullable=True)
+    value_high: Optional[float] = rpa.Field(nullable=True)
     currency: str
     source_id: str
-    model_median_usd: Optional[float] = lpa.Field(nullable=True)
-    model_p05_usd: Optional[float] = lpa.Field(nullable=True)
-    model_p95_usd: Optional[float] = lpa.Field(nullable=True)
-    model_rho1_p05_usd: Optional[float] = lpa.Field(nullable=True)
-    model_rho1_p95_usd: Optional[float] = lpa.Field(nullable=True)
-    model_workers_median: Optional[float] = lpa.Field(nullable=True)
-    reasons_they_differ: str = lpa.Field(str_length={"min_value": 5})
+    model_median_usd: Optional[float] = rpa.Field(nullable=True)
+    model_p05_usd: Optional[float] = rpa.Field(nullable=True)
+    model_p95_usd: Optional[float] = rpa.Field(nullable=True)
+    model_rho1_p05_usd: Optional[float] = rpa.Field(nullable=True)
+    model_rho1_p95_usd: Optional[float] = rpa.Field(nullable=True)
+    model_workers_median: Optional[float] = rpa.Field(nullable=True)
+    reasons_they_differ: str = rpa.Field(str_length={"min_value": 5})
 
     class Config:
         name = "labor_revenue_comparison"
@@ -1113,29 +1096,29 @@ class LaborRevenueComparison(_LaborResult):
 _RATE_COLUMNS = [f"{w}_per_10k{s}" for w in ("incidents", "people") for s in ("", "_low", "_high", "_low_wide", "_high_wide")]
 
 
-class TradeoffRates(_LaborResult):
+class TradeoffRates(_ResultModel):
     """Defection incidents and people per 10,000 worker-years present, by host and period, with exact Poisson (Garwood) 95% intervals."""
 
-    host: str = lpa.Field(description="Host, or ALL for every host with a head count.")
+    host: str = rpa.Field(description="Host, or ALL for every host with a head count.")
     period: str
-    incidents: int = lpa.Field(ge=0, description="Incidents in the period (all years).")
-    incidents_in_rate: int = lpa.Field(ge=0, description="Incidents in years with a national head count: the rate's numerator (N).")
-    people_in_rate: int = lpa.Field(ge=0)
-    incidents_people_unknown: int = lpa.Field(ge=0)
-    years_with_headcount: int = lpa.Field(ge=0)
-    worker_years: float = lpa.Field(**_NONNEG)
-    worker_years_low: float = lpa.Field(**_NONNEG)
-    worker_years_high: float = lpa.Field(**_NONNEG)
-    incidents_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_per_10k_low_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_per_10k_high_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
-    people_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
-    people_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
-    people_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
-    people_per_10k_low_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
-    people_per_10k_high_wide: Optional[float] = lpa.Field(nullable=True, ge=0)
+    incidents: int = rpa.Field(ge=0, description="Incidents in the period (all years).")
+    incidents_in_rate: int = rpa.Field(ge=0, description="Incidents in years with a national head count: the rate's numerator (N).")
+    people_in_rate: int = rpa.Field(ge=0)
+    incidents_people_unknown: int = rpa.Field(ge=0)
+    years_with_headcount: int = rpa.Field(ge=0)
+    worker_years: float = rpa.Field(**_NONNEG)
+    worker_years_low: float = rpa.Field(**_NONNEG)
+    worker_years_high: float = rpa.Field(**_NONNEG)
+    incidents_per_10k: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low_wide: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high_wide: Optional[float] = rpa.Field(nullable=True, ge=0)
+    people_per_10k: Optional[float] = rpa.Field(nullable=True, ge=0)
+    people_per_10k_low: Optional[float] = rpa.Field(nullable=True, ge=0)
+    people_per_10k_high: Optional[float] = rpa.Field(nullable=True, ge=0)
+    people_per_10k_low_wide: Optional[float] = rpa.Field(nullable=True, ge=0)
+    people_per_10k_high_wide: Optional[float] = rpa.Field(nullable=True, ge=0)
     status: str
     note: str
 
@@ -1144,56 +1127,56 @@ class TradeoffRates(_LaborResult):
         unique = ["host", "period"]
 
 
-class TradeoffRevenuePerWorker(_LaborResult):
+class TradeoffRevenuePerWorker(_ResultModel):
     """The state's take per worker a year (wage x 12 x state share), by host and period: pooled draws of the revenue model."""
 
     host: str
     period: str
-    n_years: int = lpa.Field(ge=1)
-    median_usd: float = lpa.Field(**_NONNEG)
-    p05_usd: float = lpa.Field(**_NONNEG)
-    p95_usd: float = lpa.Field(**_NONNEG)
-    draws: int = lpa.Field(gt=0)
+    n_years: int = rpa.Field(ge=1)
+    median_usd: float = rpa.Field(**_NONNEG)
+    p05_usd: float = rpa.Field(**_NONNEG)
+    p95_usd: float = rpa.Field(**_NONNEG)
+    draws: int = rpa.Field(gt=0)
 
     class Config:
         name = "tradeoff_revenue_per_worker"
         unique = ["host", "period"]
 
 
-class TradeoffRiskReturn(_LaborResult):
+class TradeoffRiskReturn(_ResultModel):
     """Each host over all years: revenue per worker (median, 90% interval) against incidents per 10,000 worker-years (Garwood 95%)."""
 
-    host: str = lpa.Field(unique=True)
-    worker_years: float = lpa.Field(**_NONNEG)
-    incidents_in_rate: int = lpa.Field(ge=0)
-    incidents_per_10k: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_per_10k_low: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_per_10k_high: Optional[float] = lpa.Field(nullable=True, ge=0)
-    per_worker_median_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
-    per_worker_p05_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
-    per_worker_p95_usd: Optional[float] = lpa.Field(nullable=True, ge=0)
-    years_with_headcount: int = lpa.Field(ge=1)
+    host: str = rpa.Field(unique=True)
+    worker_years: float = rpa.Field(**_NONNEG)
+    incidents_in_rate: int = rpa.Field(ge=0)
+    incidents_per_10k: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_per_10k_low: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_per_10k_high: Optional[float] = rpa.Field(nullable=True, ge=0)
+    per_worker_median_usd: Optional[float] = rpa.Field(nullable=True, ge=0)
+    per_worker_p05_usd: Optional[float] = rpa.Field(nullable=True, ge=0)
+    per_worker_p95_usd: Optional[float] = rpa.Field(nullable=True, ge=0)
+    years_with_headcount: int = rpa.Field(ge=1)
 
     class Config:
         name = "tradeoff_risk_return"
 
 
-class TradeoffEvents(_LaborResult):
+class TradeoffEvents(_ResultModel):
     """Deployment before and after high-profile defections and host enforcement dates (event dates from the events table)."""
 
-    event_id: Optional[str] = lpa.Field(nullable=True, description="Event id in the events table; empty for a host with no dated event.")
+    event_id: Optional[str] = rpa.Field(nullable=True, description="Event id in the events table; empty for a host with no dated event.")
     role: str
-    event_year: Optional[float] = lpa.Field(nullable=True)
+    event_year: Optional[float] = rpa.Field(nullable=True)
     host: str
-    years_before: Optional[float] = lpa.Field(nullable=True, ge=0)
-    years_after: Optional[float] = lpa.Field(nullable=True, ge=0)
-    headcount_before: Optional[float] = lpa.Field(nullable=True, ge=0)
-    headcount_after: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_before: Optional[float] = lpa.Field(nullable=True, ge=0)
-    incidents_after: Optional[float] = lpa.Field(nullable=True, ge=0)
-    log_change: Optional[float] = lpa.Field(nullable=True)
-    log_change_low: Optional[float] = lpa.Field(nullable=True)
-    log_change_high: Optional[float] = lpa.Field(nullable=True)
+    years_before: Optional[float] = rpa.Field(nullable=True, ge=0)
+    years_after: Optional[float] = rpa.Field(nullable=True, ge=0)
+    headcount_before: Optional[float] = rpa.Field(nullable=True, ge=0)
+    headcount_after: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_before: Optional[float] = rpa.Field(nullable=True, ge=0)
+    incidents_after: Optional[float] = rpa.Field(nullable=True, ge=0)
+    log_change: Optional[float] = rpa.Field(nullable=True)
+    log_change_low: Optional[float] = rpa.Field(nullable=True)
+    log_change_high: Optional[float] = rpa.Field(nullable=True)
     status: str
     identifies: str
 
@@ -1201,24 +1184,25 @@ class TradeoffEvents(_LaborResult):
         name = "tradeoff_events"
 
 
-class TradeoffTests(_LaborResult):
+class TradeoffTests(_ResultModel):
     """What would count against the trade-off hypothesis, and what the data show, with N."""
 
-    test: str = lpa.Field(unique=True)
+    test: str = rpa.Field(unique=True)
     against_hypothesis_if: str
-    statistic: Optional[float] = lpa.Field(nullable=True)
-    n: int = lpa.Field(ge=0)
+    statistic: Optional[float] = rpa.Field(nullable=True)
+    n: int = rpa.Field(ge=0)
     result: str
 
     class Config:
         name = "tradeoff_tests"
 
 
-LABOR_RESULTS: dict[str, type[lpa.DataFrameModel]] = {
-    m.Config.name: m for m in (LaborRevenueInputsResult, LaborRevenueHostYear, LaborRevenueWorld, LaborRevenueVariants,
-                               LaborRevenueSensitivity, LaborRevenueComparison, TradeoffRates, TradeoffRevenuePerWorker,
-                               TradeoffRiskReturn, TradeoffEvents, TradeoffTests)
-}
-
-# The labour and trade-off result tables join the one registry of result models.
-RESULT_MODELS.update(LABOR_RESULTS)
+#: Every result table with its model (one registry, one base class: strict, ordered, coerced), headline_effects
+#: first. `nkflows fit` checks each table against it on write and `nkflows report` on read.
+RESULT_MODELS: dict[str, type[rpa.DataFrameModel]] = {m.Config.name: m for m in (
+    HeadlineEffects, SpecificationCurve, DefectorCountModel, DefectorCountFitted, FemaleShareTrend, FemaleShareFitted,
+    ItsTerms, ItsPaths, BreaksBreaks, BreaksBic, BreaksSegments, TradeMonthlyEffects, TradeMonthlyFitted, TradeMonthlyStl,
+    Forecasts, ForecastHistory, ForecastBacktest, ForecastAccuracy, RelationshipsCcf, RelationshipsGranger,
+    RelationshipsSkipped, AnnualPanel,
+    LaborRevenueInputsResult, LaborRevenueHostYear, LaborRevenueWorld, LaborRevenueVariants, LaborRevenueSensitivity,
+    LaborRevenueComparison, TradeoffRates, TradeoffRevenuePerWorker, TradeoffRiskReturn, TradeoffEvents, TradeoffTests)}

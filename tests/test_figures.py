@@ -14,7 +14,7 @@ import pytest
 import matplotlib.pyplot as plt
 
 from analysis.figures import interactive, its, style
-from analysis.figures.registry import FIGURES, Context
+from analysis.figures.registry import FIGURES, Context, Figure
 from analysis.paths import ROOT
 
 EVENTS = pd.DataFrame({"event_id": ["closure"], "date": ["2020-01-22"], "title": ["The border closes to nearly everyone over COVID-19"],
@@ -32,6 +32,15 @@ def _figure(ylabel: str = "Arrivals (persons per year)", source: bool = True):
     if source:
         style.source_line(fig, "a test table")
     return fig
+
+
+TIME_WORDS = ("year", "quarter", "month", "date")
+
+
+def test_only_a_figure_without_a_time_axis_is_exempt_from_event_marks():
+    """The exemption is explicit in the registry entry: a new figure marks events unless it says it has no time axis."""
+    assert Figure.__dataclass_fields__["time_axis"].default is True
+    assert {stem for stem, f in FIGURES.items() if not f.time_axis} == {"specification_curve"}
 
 
 def test_describe_reads_the_figure():
@@ -69,7 +78,11 @@ def test_every_report_figure_follows_the_style(report):
     assert len(alts) == len(registry)
     for stem, fig in registry.items():
         assert fig["title"] and fig["source"].startswith("Source: "), stem
-        assert any(p["events"] for p in fig["panels"]), f"{stem} marks no event"
+        if FIGURES[stem].time_axis:
+            assert any(p["events"] for p in fig["panels"]), f"{stem} marks no event"
+        else:  # exempt from the event marks only where no axis is time
+            assert not any(p["events"] for p in fig["panels"]), stem
+            assert not any(t in p[a]["label"].lower() for p in fig["panels"] for a in ("x", "y") for t in TIME_WORDS), stem
         for p in fig["panels"]:
             for axis in ("x", "y"):
                 label = p[axis]["label"]
@@ -213,5 +226,36 @@ def test_plotted_data_sits_beside_each_figure_in_plain_notation(report):
     arrivals = pd.read_csv(out / "figures" / "defector_arrivals_by_sex.csv")
     women_2009 = arrivals.loc[(arrivals["series"] == "Women") & (arrivals["x"] == 2009)].iloc[0]
     assert women_2009["source_id"] and women_2009["url"].startswith("http") and women_2009["reported_as"]
+    # the specification curve: its plotted rows (headline diamonds and alternatives), cited in the methods annex like the rest
+    curve = pd.read_csv(out / "figures" / "specification_curve.csv")
+    head = pd.read_csv(out / "tables" / "headline_effects.csv")
+    marks = curve.loc[curve["role"] == "headline"]
+    assert marks["effect"].tolist() == head["effect"].tolist() and marks["estimate"].tolist() == pytest.approx(head["estimate"].tolist(), rel=1e-4)
+    alternatives = curve.loc[curve["role"] == "alternative"]
+    assert len(alternatives) == int((head["n_specifications"] - 1).sum())
+    assert set(alternatives["source_id"]) == {"model: reports/tables/specification_curve.csv"}
+    methods = (out / "methods.html").read_text(encoding="utf-8")
+    assert 'href="figures/specification_curve.csv"' in methods and FIGURES["specification_curve"].citation in methods
     trade = (out / "figures" / "trade_annual_china.csv").read_text(encoding="utf-8")
     assert ",2013,6544700000," in trade  # the 2013 peak (KITA's compilation, $6,544.7 million), as a plain number
+
+
+def test_china_customs_selection_is_written_once_and_figures_need_no_model_code():
+    """China's own trade figures are selected in analysis/selectors.py only; the trade figures use it without importing
+    the models (statsmodels)."""
+    import ast
+    import subprocess
+    import sys
+
+    defined = {}
+    for path in sorted((ROOT / "analysis").rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [
+                t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+            for name in names:
+                if name in ("china_customs_rows", "china_customs", "CHINA_OWN"):
+                    defined.setdefault(name, []).append(path.relative_to(ROOT).as_posix())
+    assert defined == {name: ["analysis/selectors.py"] for name in ("CHINA_OWN", "china_customs_rows", "china_customs")}
+    code = "import sys, analysis.figures.trade; print(sorted(m for m in ('statsmodels', 'analysis.models') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

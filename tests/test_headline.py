@@ -1,7 +1,15 @@
-"""One headline per effect: headline_effects and the specification curve behind it, and a report that quotes only them."""
+"""One headline per effect: headline_effects and the specification curve behind it, and a report that quotes only them.
+
+Two checks hold the report to the table. The sentences (``readings``, shared by the methods annex and the figures'
+titles) are checked by :func:`check_quotes_headline`. The built reader's report (report.html: key findings and every
+section) is checked by :func:`check_report_effects`: every effect it states sits in a mark naming the effect
+(``<span class="effect" data-effect="...">``, written by ``findings.stated``); the words in each mark are parsed back
+into numbers and compared with that effect's row of headline_effects, each effect must be stated with one set of
+numbers, and no effect size may stand outside a mark."""
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 import numpy as np
@@ -9,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis.models import run, spec
-from analysis.report import text
+from analysis.report import findings, text
 from analysis.report.build import readings
 from analysis.schemas import RESULT_MODELS, validate_result
 
@@ -88,11 +96,11 @@ def check_quotes_headline(sentences: dict[str, str], head: pd.DataFrame) -> list
     """Problems: an effect size not from headline_effects, or one effect stated with two sets of numbers."""
     allowed = {}
     for _, h in head.iterrows():
-        words = text.pct_change(h["estimate"]) if h["estimate"] < 2 else f"{h['estimate']:.1f} times as high"
+        words = text.change(h["estimate"])
         allowed.setdefault(words, set()).add(h["effect"])
         pct = f"{abs(h['pct_change']):.0f}% {'lower' if h['pct_change'] < 0 else 'higher'}"
         allowed.setdefault(pct, set()).add(h["effect"])
-    full = {(text.pct_change(h["estimate"]) if h["estimate"] < 2 else f"{h['estimate']:.1f} times as high",
+    full = {(text.change(h["estimate"]),
              f"{h['estimate']:.2f}", f"{h['ci_low']:.2f}", f"{h['ci_high']:.2f}") for _, h in head.iterrows()}
     problems = [f"{k}: {w!r} is not a headline effect" for k, w in stated_effects(sentences) if w not in allowed]
     for k, s in sentences.items():
@@ -119,12 +127,12 @@ def test_the_check_catches_an_effect_from_another_model(fitted):
     """A sentence quoting the interrupted time series' level change (not the headline) is caught, and so is a second number."""
     _, results = fitted
     its = results["its_terms"].set_index(["model", "term"]).loc[("its_annual", f"step:{spec.CLOSURE}")]
-    other = {"its.annual": f"the level ran {text.pct_change(its['rate_ratio'])} ({text.ratio(its)})"}
+    other = {"its.annual": f"the level ran {text.change(its['rate_ratio'])} ({text.ratio(its)})"}
     head = results["headline_effects"]
-    assert text.pct_change(its["rate_ratio"]) != text.pct_change(head.set_index("effect").loc["arrivals_closure", "estimate"])
+    assert text.change(its["rate_ratio"]) != text.change(head.set_index("effect").loc["arrivals_closure", "estimate"])
     assert check_quotes_headline(other, head) != []
     h = head.set_index("effect").loc["arrivals_closure"]
-    twice = {"a": f"ran {text.pct_change(h['estimate'])} (ratio {h['estimate']:.2f}, 95% CI {h['ci_low']:.2f} to {h['ci_high'] + 0.05:.2f}"}
+    twice = {"a": f"ran {text.change(h['estimate'])} (ratio {h['estimate']:.2f}, 95% CI {h['ci_low']:.2f} to {h['ci_high'] + 0.05:.2f}"}
     assert check_quotes_headline(twice, head) != []
 
 
@@ -141,3 +149,165 @@ def test_the_specification_curve_figure_marks_one_headline_per_effect(fitted):
     assert len(diamonds) == len(spec.EFFECTS)
     assert sorted(float(line.get_xdata()[0]) for line in diamonds) == sorted(results["headline_effects"]["estimate"])
     assert style.describe(fig)["title"] == "Every effect under every specification"
+    # the figure draws exactly its plotted data (the CSV beside it): one diamond per headline row, one dot per alternative
+    plotted = specification_curve.curve_data(results["headline_effects"], results["specification_curve"])
+    dots = sum(len(line.get_xdata()) for line in ax.get_lines() if line.get_marker() == "o")
+    assert dots == (plotted["role"] == "alternative").sum() == int((results["headline_effects"]["n_specifications"] - 1).sum())
+    head = results["headline_effects"]
+    kept = int(((head["curve_high"] < 1) | (head["curve_low"] > 1)).sum())  # 8 of 9 on the committed data: UNSC 2270 flips
+    assert specification_curve.finding(plotted).startswith(f"{kept} of {len(head)} stated effects keep their direction")
+
+
+# ---------------------------------------------------------------------------------------------- the built report
+
+MARK = re.compile(r'<span class="effect" data-effect="([^"]*)">(.*?)</span>', re.S)
+CHANGE = r"(\d+)% (lower|higher)|(\d+\.\d) times as high"
+#: What an effect size looks like in the report's words; none may stand outside a mark.
+UNMARKED = re.compile(r"\d+% (?:lower|higher)|\d+(?:\.\d+)? times as (?:high|large|low)|not estimable|cannot estimate"
+                      r"|\bratio \d+\.\d|95% CI")
+
+
+def _ratio(match: re.Match, offset: int = 0) -> tuple[float, float]:
+    """The ratio a change in words implies, with the rounding it was printed to: '62% lower' -> (0.38, 0.005)."""
+    pct, way, times = match.group(1 + offset), match.group(2 + offset), match.group(3 + offset)
+    if times:
+        return float(times), 0.05
+    return (1 - int(pct) / 100 if way == "lower" else 1 + int(pct) / 100), 0.005
+
+
+def _near(printed: tuple[float, float], value: float) -> bool:
+    return abs(printed[0] - value) <= printed[1] + 1e-9
+
+
+def _mismatches(words: str, h: pd.Series) -> list[str]:
+    """How the words in one mark disagree with the effect's headline row (empty: they agree)."""
+    if words in (text.NOT_ESTIMABLE_CHANGE, text.NOT_ESTIMABLE):
+        return [] if not bool(h["estimable"]) else ["says not estimable, but headline_effects estimates it"]
+    if not bool(h["estimable"]):
+        return ["states a size, but headline_effects has it not estimable"]
+    if m := re.fullmatch(CHANGE, words):
+        return [] if _near(_ratio(m), h["estimate"]) else [f"is not the headline estimate {h['estimate']:.3f}"]
+    if m := re.fullmatch(rf"from ({CHANGE}) to ({CHANGE})", words):
+        ends = sorted([_ratio(m, 1), _ratio(m, 5)])
+        return [] if _near(ends[0], h["ci_low"]) and _near(ends[1], h["ci_high"]) else [
+            f"is not the headline interval {h['ci_low']:.3f} to {h['ci_high']:.3f}"]
+    if m := re.fullmatch(r"(\d+\.\d\d) to (\d+\.\d\d) across (\d+) specifications", words):
+        ok = (_near((float(m[1]), 0.005), h["curve_low"]) and _near((float(m[2]), 0.005), h["curve_high"])
+              and int(m[3]) == h["n_specifications"])
+        return [] if ok else [f"is not the curve {h['curve_low']:.3f} to {h['curve_high']:.3f} over {h['n_specifications']}"]
+    return ["is no form the report states an effect in"]
+
+
+def _visible(page: str) -> str:
+    """The page's text as a reader meets it: text outside scripts and styles, plus the images' alt texts."""
+    page = re.sub(r"(?s)<script.*?</script>|<style.*?</style>", " ", page)
+    alts = " ".join(re.findall(r'alt="([^"]*)"', page))
+    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page) + " " + alts))
+
+
+def check_report_effects(page: str, head: pd.DataFrame) -> list[str]:
+    """Problems with the effects a built page states: a marked statement that is not its headline row's numbers, an
+    effect stated with two sets of numbers, an effect not in headline_effects, an effect size outside any mark."""
+    rows = head.set_index("effect")
+    problems, forms = [], {}
+    for key, raw in MARK.findall(page):
+        words = htmllib.unescape(raw)
+        if key not in rows.index:
+            problems.append(f"{key!r} ({words!r}) is not in headline_effects")
+            continue
+        h = rows.loc[key]
+        problems += [f"{key}: {words!r} {p}" for p in _mismatches(words, h)]
+        kind = "change" if re.fullmatch(CHANGE, words) else words.split(" ")[0]
+        forms.setdefault((h["flow"], h["event_ids"], kind), set()).add(words)
+    problems += [f"{flow} / {event}: stated as {sorted(w)}" for (flow, event, _), w in forms.items() if len(w) > 1]
+    rest = _visible(MARK.sub(" ", page))
+    problems += [f"outside any mark: {rest[max(m.start() - 60, 0):m.end() + 20]!r}" for m in UNMARKED.finditer(rest)]
+    return problems
+
+
+def test_the_built_report_states_only_headline_effects(report):
+    """report.html as `nkflows report` writes it: key findings and every section."""
+    path, out, _ = report
+    page = path.read_text(encoding="utf-8")
+    head = pd.read_csv(out / "tables" / "headline_effects.csv")
+    assert check_report_effects(page, head) == []
+    marks = MARK.findall(page)
+    # the arrivals and trade effects are stated, the closure in the key findings too, the interval in words
+    assert {k for k, _ in marks} >= {"arrivals_succession", "arrivals_closure", "china_exports_to_prk_closure",
+                                     "china_imports_from_prk_closure", "china_exports_to_prk_sanctions_2017"}
+    key_findings = page.split('<section class="findings"', 1)[1].split("</section>", 1)[0]
+    assert {k for k, _ in MARK.findall(key_findings)} >= {"china_exports_to_prk_closure", "china_imports_from_prk_closure"}
+    closure = head.set_index("effect").loc["arrivals_closure"]
+    assert f"from {text.change(closure['ci_high'])} to {text.change(closure['ci_low'])}" in page
+
+
+@pytest.fixture(scope="module")
+def render(fitted):
+    """The reader's report rendered in this process (no figures drawn) from the fitted tables."""
+    from analysis.figures.registry import FIGURES
+    from analysis.report.build import render_documents
+
+    tables, results = fitted
+    figs = {stem: {"alt": f.title, "caption": f.title, "citation": f.citation, "csv": f"{stem}.csv", "png": f"{stem}.png", "title": f.title}
+            for stem, f in FIGURES.items()}
+    return lambda: render_documents(tables, results, figs, interactive_charts=False, date="2026-01-01")["report"]
+
+
+def test_the_report_check_passes_the_rendered_report(fitted, render):
+    assert check_report_effects(render(), fitted[1]["headline_effects"]) == []
+
+
+def _alternative(results, row: pd.Series) -> pd.Series:
+    """An alternative specification of the same effect whose estimate reads differently from the headline's."""
+    c = results["specification_curve"]
+    c = c.loc[(c["flow"] == row["flow"]) & (c["event_ids"] == row["event_ids"]) & ~c["headline"] & (c["scale"] != "test")]
+    return c.loc[c["estimate"].map(text.change) != text.change(row["estimate"])].iloc[0]
+
+
+def test_the_report_check_catches_a_finding_from_another_specification(fitted, render, monkeypatch):
+    """A finding that quotes a non-headline specification's estimate (marked as the effect it is about) fails."""
+    _, results = fitted
+    other = lambda row: findings.stated(row, text.change(_alternative(results, row)["estimate"]))  # noqa: E731
+    monkeypatch.setattr(findings, "headline_change", other)
+    problems = check_report_effects(render(), results["headline_effects"])
+    assert any(p.startswith("arrivals_closure: ") and "is not the headline estimate" in p for p in problems), problems
+    assert any(p.startswith("china_exports_to_prk_closure: ") for p in problems), problems  # the key finding too
+
+
+def test_the_report_check_catches_one_effect_stated_twice(fitted, render):
+    """The closure stated once from the headline and once more, elsewhere on the page, with another specification's number."""
+    _, results = fitted
+    head = results["headline_effects"]
+    h = text.headline(head, "arrivals_closure")
+    page = render()
+    mark = f'<span class="effect" data-effect="arrivals_closure">{text.change(h["estimate"])}</span>'
+    assert page.count(mark) == 1
+    other = text.change(_alternative(results, h)["estimate"])
+    twice = page.replace(mark, f'{mark} (elsewhere <span class="effect" data-effect="arrivals_closure">{other}</span>)')
+    problems = check_report_effects(twice, head)
+    assert f"{spec.ARRIVALS} / {spec.CLOSURE}: stated as {sorted([text.change(h['estimate']), other])}" in problems, problems
+    assert f"arrivals_closure: {other!r} is not the headline estimate {h['estimate']:.3f}" in problems
+
+
+def test_the_report_check_catches_an_unmarked_or_unknown_effect(fitted, render, monkeypatch):
+    """An effect size typed outside the formatter (no mark), or marked with a key headline_effects does not have, fails."""
+    _, results = fitted
+    head = results["headline_effects"]
+    monkeypatch.setattr(findings, "headline_change", lambda row: text.change(row["estimate"]))
+    problems = check_report_effects(render(), head)
+    assert any(p.startswith("outside any mark: ") and "lower" in p for p in problems), problems
+    renamed = head.assign(effect=head["effect"].str.replace("arrivals_closure", "arrivals_closure_old"))
+    monkeypatch.undo()
+    assert any("'arrivals_closure' " in p and "is not in headline_effects" in p for p in check_report_effects(render(), renamed))
+
+
+def test_a_not_estimable_effect_is_said_so_and_never_sized():
+    """An interval over two orders of magnitude: the reader's words say 'not estimable', and a size stated for it fails."""
+    row = pd.Series({"effect": "x", "flow": "f", "event_ids": "e", "estimate": 1.5, "ci_low": 0.05, "ci_high": 5.5, "estimable": False,
+                     "n": 10, "n_specifications": 1, "curve_low": 1.5, "curve_high": 1.5})
+    head = pd.DataFrame([row])
+    page = f"<p>ran {findings.headline_change(row)}. {findings.uncertainty(row, 'months')}</p>"
+    assert check_report_effects(page, head) == []
+    assert text.NOT_ESTIMABLE in _visible(page) and not STATED.search(_visible(page))
+    assert check_report_effects(str(findings.stated(row, "50% higher")), head) == [
+        "x: '50% higher' states a size, but headline_effects has it not estimable"]

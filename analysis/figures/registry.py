@@ -6,6 +6,10 @@ readers, ``methods`` for the technical annex), the function that returns its *pl
 (one tidy frame: what is drawn, with source ids) and the function that draws it. Figures
 of the reader's report also have an interactive version, drawn from the same data.
 
+Every figure with a time axis marks the events that shaped its flows (the style test checks it);
+a figure whose axes are not time (the specification curve: ratios by effect) says so with
+``time_axis=False`` and marks none.
+
 Drawing functions get a :class:`Context`: the published tables, the result tables (however
 they were obtained: fitted or read from ``reports/tables``) and the generated sentences.
 Nothing here fits a model.
@@ -21,6 +25,7 @@ import pandas as pd
 from . import breaks as breaks_figures
 from . import defectors, forecasts, its, labor, relationships, trade, trade_model
 from . import points
+from . import specification_curve as specification_curve_figures
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Figure:
     citation: str
     interactive: dict = field(default_factory=dict)  # keyword arguments of interactive.figure_json; empty: no interactive chart
     events: tuple[str, ...] = ()  # events the interactive chart marks (the static figure marks its own)
+    time_axis: bool = True  # False: no axis is time (years, quarters, months), so no event can be marked on it
 
 
 def _result(name: str, *, keep: list[str] | None = None) -> Callable[[Context], pd.DataFrame]:
@@ -97,6 +103,10 @@ FIGURES: dict[str, Figure] = {f.stem: f for f in [
            lambda c: c.tables["labor_panel"].assign(source_id=c.tables["labor_panel"]["source_ids"]),
            lambda c, d: labor.people_present(c.tables["labor_panel"], c.tables["events"], c.read["tradeoff"]["panel_title"]),
            "nkflows labor_panel (national head counts by a written rule from labor_workers)"),
+    Figure("specification_curve", "Headline effects and their specification curves", "methods",
+           lambda c: specification_curve_figures.curve_data(c.results["headline_effects"], c.results["specification_curve"]),
+           lambda c, d: specification_curve_figures.plot(d, specification_curve_figures.finding(d)),
+           "nkflows headline_effects and specification_curve (reports/tables/)", time_axis=False),
     Figure("defector_female_share", "Women as a share of arrivals", "methods",
            _result("female_share_fitted"),
            lambda c, d: defectors.female_share(c.tables["defector_arrivals_annual"], d, c.tables["events"], _share_title(c)),

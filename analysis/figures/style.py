@@ -280,7 +280,11 @@ def _range(ax, axis: str) -> str:
         return f"{math.floor(lo + half + 1e-6)} to {math.floor(hi - half + 1e-6)}"
     fmt = getattr(ax, f"{axis}axis").get_major_formatter()
     if type(fmt).__name__ == "FuncFormatter":
-        return f"{fmt(float(f'{lo:.3g}'), 0)} to {fmt(float(f'{hi:.3g}'), 0)}"
+        first, last = fmt(float(f'{lo:.3g}'), 0), fmt(float(f'{hi:.3g}'), 0)
+        names = [t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")() if t.get_text()]
+        if not (first or last) and names:  # named rows (set_yticks with labels) that the formatter cannot place: list the ends
+            return f"{len(names)} rows, {names[-1]} (top) to {names[0]} (bottom)" if axis == "y" else f"{len(names)} categories, {names[0]} to {names[-1]}"
+        return f"{first} to {last}"
     return f"{_num(lo)} to {_num(hi)}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import selectors
 from . import points, style
 
 SOURCE = "China's customs (GACC) and KOTRA figures as published and reported; nkflows trade_annual, trade_monthly, trade_flows"
@@ -40,9 +41,7 @@ def annual_data(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for col, series, mark, agency, reporter, partner, flow in ANNUAL_SERIES:
         if agency == "GACC":  # China's own figures: its customs releases, else KITA's, KOTRA's or Comtrade's compilation of them
-            from ..models.series import china_customs_rows
-
-            d = china_customs_rows(annual, col)
+            d = selectors.china_customs_rows(annual, col)
         else:
             d = annual.loc[(annual["agency"] == agency) & (annual["reporter"] == reporter) & (annual["partner"] == partner) & annual[col].notna()]
         for r in d.sort_values("year").itertuples():

@@ -39,7 +39,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import series, spec
+from .. import selectors
+from . import spec
 from .its import annual_counts
 from .nb2 import ModelError
 
@@ -285,8 +286,8 @@ def run_series(name: str, series: pd.Series, events: pd.DataFrame, unit: str, ma
 
 
 def monthly_china(monthly: pd.DataFrame, column: str) -> pd.Series:
-    """China's customs' monthly figures for one column, months observed only (:func:`.series.china_customs`)."""
-    return series.china_customs(monthly, column, "M")
+    """China's customs' monthly figures for one column, months observed only (:func:`analysis.selectors.china_customs`)."""
+    return selectors.china_customs(monthly, column, "M")
 
 
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import interventions, its, nb2, sarimax, series, spec
+from .. import selectors
+from . import interventions, its, nb2, sarimax, spec
 from .nb2 import Z95, ModelError
 
 HORIZONS = 3
@@ -104,7 +105,7 @@ def trade_forecast(values: pd.Series, events: pd.DataFrame, changes, horizons: i
 
 def annual_china_trade(trade_annual: pd.DataFrame) -> pd.Series:
     """China's customs annual total with the DPRK on an unbroken yearly index (missing years NaN)."""
-    return series.china_customs(trade_annual, "total_usd", "Y")
+    return selectors.china_customs(trade_annual, "total_usd", "Y")
 
 
 # -- backtest -----------------------------------------------------------------------------

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import series as selectors
-from . import spec
+from .. import selectors
+from . import series, spec
 from .nb2 import Z95, ModelError
 
 SMALL_N = 20
@@ -134,7 +134,7 @@ def annual_series(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
 def worker_series(workers: pd.DataFrame, host: str, measure: str) -> pd.Series:
     """One official annual worker measure for one host: calendar-year figures, the mean where sources differ."""
     w = workers.loc[(workers["host"] == host) & (workers["measure"] == measure) & workers["value"].notna()]
-    w = selectors.calendar_year_rows(w)
+    w = series.calendar_year_rows(w)
     return w.groupby("year")["value"].mean().astype(float).rename_axis(None)
 
 

@@ -29,7 +29,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.tsa.seasonal import STL
 
-from . import interventions, sarimax, series, spec
+from .. import selectors
+from . import interventions, sarimax, spec
 from .nb2 import Z95, ModelError
 
 INTERVENTIONS = spec.TRADE_INTERVENTIONS
@@ -185,12 +186,12 @@ def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     events, monthly = tables["events"], tables["trade_monthly"]
     eff, paths, curves = [], [], []
     for column, label in DIRECTIONS.items():
-        values = series.china_customs(monthly, column, "M")
+        values = selectors.china_customs(monthly, column, "M")
         rows, f = curve(values, events, column)
         curves.append(rows)
         eff.append(effects(f, column))
         paths.append(fitted_path(f, column))
-    total = series.china_customs(monthly, "total_usd", "M")
+    total = selectors.china_customs(monthly, "total_usd", "M")
     return {"trade_monthly_effects": pd.concat(eff, ignore_index=True).round(6),
             "trade_monthly_fitted": pd.concat(paths, ignore_index=True).round(6),
             "trade_monthly_stl": stl(total, "total_usd").round(6),

@@ -13,6 +13,9 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
+from markupsafe import Markup
+
+from . import text
 
 
 @dataclass(frozen=True)
@@ -48,43 +51,38 @@ def money_range(value: float, low: float, high: float) -> str:
     return ""
 
 
-def change(rr: float) -> str:
-    """A rate ratio as a change a reader can picture: '92% lower', '40% higher', '3.2 times as high'."""
-    if rr < 1:
-        return f"{(1 - rr) * 100:.0f}% lower"
-    if rr < 2:
-        return f"{(rr - 1) * 100:.0f}% higher"
-    return f"{rr:.1f} times as high"
+def stated(row: pd.Series, words: str) -> Markup:
+    """Words stating a headline effect, marked with the effect's key (``<span class="effect" data-effect="...">``):
+    the test of the built report reads every stated effect back from these marks and checks it against
+    ``headline_effects``; an effect size outside a mark fails it."""
+    return Markup('<span class="effect" data-effect="{}">{}</span>').format(text.effect_words(row).effect, words)
 
 
-def headline_change(row: pd.Series) -> str:
-    """A headline effect (a row of ``headline_effects``) as a change, or 'a change that cannot be estimated'."""
-    if not bool(row["estimable"]):
-        return "differently (by an amount these data cannot estimate)"
-    return change(row["estimate"])
+def headline_change(row: pd.Series) -> Markup:
+    """A headline effect as a change ('62% lower'), or 'differently (by an amount these data cannot estimate)'."""
+    return stated(row, text.effect_words(row).change)
 
 
-def uncertainty(rr: float, low: float, high: float, n: int, unit: str = "years") -> str:
-    """The 95% interval of a rate ratio in words, with the number of observations behind it."""
-    if not all(map(math.isfinite, (rr, low, high))) or low <= 0 or high / low > 50:
-        return f"The data ({n} {unit}) cannot pin this change down: it is not estimable."
-    if low <= 1 <= high:
-        return (f"The data ({n} {unit}) cannot tell this apart from no change: plausible values run from {change(low)} "
-                f"to {change(high)}.")
-    return (f"The direction is clear, the size less so: plausible values run from {change(high)} to {change(low)} "
-            f"(95% interval, {n} {unit}).")
+def uncertainty(row: pd.Series, unit: str = "years") -> Markup:
+    """The 95% interval of a headline effect in words, with the number of observations behind it."""
+    w = text.effect_words(row)
+    if not w.estimable:
+        return say(f"The data ({w.n} {unit}) cannot pin this change down: it is ", stated(row, text.NOT_ESTIMABLE), ".")
+    if row["ci_low"] <= 1 <= row["ci_high"]:
+        return say(f"The data ({w.n} {unit}) cannot tell this apart from no change: plausible values run ", stated(row, w.interval_change), ".")
+    return say("The direction is clear, the size less so: plausible values run ", stated(row, w.interval_change),
+               f" (95% interval, {w.n} {unit}).")
 
 
-def _pct_interval(pct: float, lo: float, hi: float, n: int) -> str:
-    rr, rlo, rhi = 1 + pct / 100, 1 + lo / 100, 1 + hi / 100
-    return uncertainty(rr, max(rlo, 1e-9), rhi, n, "months")
+def say(*parts) -> Markup:
+    """A sentence from plain text (escaped as any text) and marked effects (kept)."""
+    return Markup("").join(parts)
 
 
 def sections(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], read: dict[str, dict[str, str]]) -> list[Section]:
     annual = tables["defector_arrivals_annual"]
-    head = results["headline_effects"].set_index("effect")
-    closure, succession = head.loc["arrivals_closure"], head.loc["arrivals_succession"]
-    n_years = int(closure["n"])
+    head = results["headline_effects"]
+    closure, succession = text.headline(head, "arrivals_closure"), text.headline(head, "arrivals_succession")
     s = read["summary"]
     split = annual.loc[annual["year"] >= int(s["first_year"])]
     women = split["female"].sum() / split["total"].sum()
@@ -92,12 +90,11 @@ def sections(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], 
         "people", "Defectors reaching South Korea",
         f"Arrivals peaked in {s['peak_year']} and have collapsed since the 2020 border closure: "
         f"{int(annual.loc[annual['year'] == int(s['last_year']), 'total'].iloc[0]):,} people arrived in {s['last_year']}.",
-        (f"{s['peak'].split(';')[0]}. Since {s['first_year']}, {women:.0%} of arrivals have been women. After Kim Jong Un's succession "
-         f"arrivals ran about {headline_change(succession)} than the earlier trend implies; from the 2020 border closure on they ran "
-         f"about {headline_change(closure)}. These are associations in time with dated events, not proof of cause."),
-        uncertainty(closure["estimate"], closure["ci_low"], closure["ci_high"], n_years)
-        + f" Over {int(closure['n_specifications'])} reasonable ways of fitting it, the closure's ratio runs from "
-          f"{closure['curve_low']:.2f} to {closure['curve_high']:.2f}.",
+        say(f"{s['peak'].split(';')[0]}. Since {s['first_year']}, {women:.0%} of arrivals have been women. After Kim Jong Un's succession "
+            "arrivals ran about ", headline_change(succession), " than the earlier trend implies; from the 2020 border closure on they ran "
+            "about ", headline_change(closure), ". These are associations in time with dated events, not proof of cause."),
+        say(uncertainty(closure), " Over the specification curve (reasonable other ways of fitting it) the closure's ratio runs from ",
+            stated(closure, text.effect_words(closure).curve), "."),
         "defector_arrivals_by_sex")]
 
     trade = read["trade"]
@@ -108,18 +105,17 @@ def sections(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], 
         "trade_annual_china"))
 
     eff = results["trade_monthly_effects"]
-    ex, im = head.loc["china_exports_to_prk_closure"], head.loc["china_imports_from_prk_closure"]
-    sanc = head.loc["china_exports_to_prk_sanctions_2017"]
+    ex, im = text.headline(head, "china_exports_to_prk_closure"), text.headline(head, "china_imports_from_prk_closure")
+    sanc = text.headline(head, "china_exports_to_prk_sanctions_2017")
     unsc = eff.loc[eff["series"] == "exports_usd"].iloc[0]
     out.append(Section(
         "sanctions", "What sanctions and the closure cut",
-        f"After the 2020 closure China's monthly exports to North Korea ran about {headline_change(ex)} and its imports "
-        f"about {headline_change(im)} than before, other things equal.",
+        say("After the 2020 closure China's monthly exports to North Korea ran about ", headline_change(ex), " and its imports about ",
+            headline_change(im), " than before, other things equal."),
         ("China's imports of the product lines the 2017 resolutions banned (coal, textiles, seafood) are shown where a yearly figure was "
          "published; the effect of the resolutions on monthly trade is much harder to measure than the effect of the closure, because "
          f"China published only {int(unsc['n_months_observed'])} of {int(unsc['n_months_span'])} months."),
-        (uncertainty(ex["estimate"], ex["ci_low"], ex["ci_high"], int(ex["n"]), "months") + " For the 2017 resolutions together, on exports: "
-         + uncertainty(sanc["estimate"], sanc["ci_low"], sanc["ci_high"], int(sanc["n"]), "months")),
+        say(uncertainty(ex, "months"), " For the 2017 resolutions together, on exports: ", uncertainty(sanc, "months")),
         "trade_products"))
 
     lw = tables["labor_workers"]

@@ -1,15 +1,21 @@
 """Sentences for the report, generated from published and result tables (no typed numbers).
 
-Every event effect a sentence states comes from ``headline_effects`` through
-:func:`effect_phrase`, so an effect is stated in one form with one set of numbers
-wherever it appears; an effect whose interval spans more than two orders of magnitude
-is said to be not estimable instead of being printed as a percentage.
+Every event effect the documents state comes from ``headline_effects`` through one
+formatter, :func:`effect_words`: the change, the interval, N and the range over the
+specification curve of one headline row, each as printed. :func:`effect_phrase` (the
+methods annex) and the reader's sections (:mod:`.findings`) both build on it, so an effect
+is stated with one set of numbers wherever it appears; an effect whose interval spans
+more than two orders of magnitude is said to be not estimable instead of being printed as
+a percentage.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from .. import selectors
 from ..models import series, spec
 
 
@@ -17,9 +23,13 @@ def n(x: float) -> str:
     return f"{int(round(x)):,}"
 
 
-def pct_change(rr: float) -> str:
-    change = (rr - 1) * 100
-    return f"{abs(change):.0f}% {'lower' if change < 0 else 'higher'}"
+def change(rr: float) -> str:
+    """A ratio as a change a reader can picture: '92% lower', '40% higher', '3.2 times as high'."""
+    if rr < 1:
+        return f"{(1 - rr) * 100:.0f}% lower"
+    if rr < 2:
+        return f"{(rr - 1) * 100:.0f}% higher"
+    return f"{rr:.1f} times as high"
 
 
 def p_value(p: float) -> str:
@@ -60,16 +70,50 @@ def headline(effects: pd.DataFrame, key: str) -> pd.Series:
     return hit.iloc[0]
 
 
+#: What a sentence says of an effect its data cannot estimate, where a change would stand, and as a verdict.
+NOT_ESTIMABLE_CHANGE = "differently (by an amount these data cannot estimate)"
+NOT_ESTIMABLE = "not estimable with these data"
+
+
+@dataclass(frozen=True)
+class EffectWords:
+    """One headline effect (a row of ``headline_effects``) as the documents print it."""
+
+    effect: str  # the effect's key (analysis/models/spec.py EFFECTS)
+    estimable: bool
+    change: str  # '62% lower', '3.2 times as high'; NOT_ESTIMABLE_CHANGE when not estimable
+    interval: str  # 'ratio 0.38, 95% CI 0.30 to 0.48'
+    interval_change: str  # the 95% interval as changes, nearest to no change first: 'from 52% lower to 70% lower'
+    curve: str  # the range over the specification curve: '0.05 to 0.13 across 22 specifications' (or 'one specification')
+    n: int  # observations behind the headline
+
+
+def effect_words(row: pd.Series) -> EffectWords:
+    """The one formatting of a headline row: every sentence that states an effect takes its words from here."""
+    est, low, high = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+    if low <= 1 <= high:
+        ends = (change(low), change(high))
+    elif est < 1:
+        ends = (change(high), change(low))
+    else:
+        ends = (change(low), change(high))
+    k = int(row["n_specifications"])
+    return EffectWords(
+        effect=str(row["effect"]) if "effect" in row.index else str(row.name), estimable=bool(row["estimable"]),
+        change=change(est) if bool(row["estimable"]) else NOT_ESTIMABLE_CHANGE,
+        interval=f"ratio {est:.2f}, 95% CI {low:.2f} to {high:.2f}",
+        interval_change=f"from {ends[0]} to {ends[1]}",
+        curve=(f"{row['curve_low']:.2f} to {row['curve_high']:.2f} across {k} specifications" if k > 1 else "one specification"),
+        n=int(row["n"]))
+
+
 def effect_phrase(row: pd.Series) -> str:
-    """One effect as the report states it: change, ratio, interval, N and the range over the specification curve."""
-    interval = f"95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}"
-    spread = (f"{row['curve_low']:.2f} to {row['curve_high']:.2f} across {int(row['n_specifications'])} specifications"
-              if int(row["n_specifications"]) > 1 else "one specification")
-    if not bool(row["estimable"]):
-        return (f"not estimable with these data (the ratio's 95% interval runs from {row['ci_low']:.2f} to {row['ci_high']:.2f}, "
-                f"more than two orders of magnitude; N = {int(row['n'])})")
-    change = pct_change(row["estimate"]) if row["estimate"] < 2 else f"{row['estimate']:.1f} times as high"
-    return f"{change} (ratio {row['estimate']:.2f}, {interval}, N = {int(row['n'])}; {spread})"
+    """One effect as the methods annex states it: change, ratio, interval, N and the range over the specification curve."""
+    w = effect_words(row)
+    if not w.estimable:
+        return (f"{NOT_ESTIMABLE} (the ratio's 95% interval runs from {row['ci_low']:.2f} to {row['ci_high']:.2f}, "
+                f"more than two orders of magnitude; N = {w.n})")
+    return f"{w.change} ({w.interval}, N = {w.n}; {w.curve})"
 
 
 def count_model_reading(effects: pd.DataFrame, terms: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
@@ -89,7 +133,7 @@ def count_model_reading(effects: pd.DataFrame, terms: pd.DataFrame, events: pd.D
             f"From the border closure ({date(spec.CLOSURE)}) on, arrivals ran {effect_phrase(closure)} "
             f"than the model without the closure implies."
         ),
-        "closure_title": (f"ran {pct_change(closure['estimate'])} after the 2020 border closure" if bool(closure["estimable"])
+        "closure_title": (f"ran {effect_words(closure).change} after the 2020 border closure" if bool(closure["estimable"])
                           else "fell after the 2020 border closure"),
         "trend": f"The underlying trend is a rate ratio of {trend['rate_ratio']:.3f} per year (95% CI {trend['ci_low']:.3f} to {trend['ci_high']:.3f}).",
         "fit": (
@@ -141,7 +185,7 @@ def usd(x: float) -> str:
 
 
 def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
-    g = series.china_customs_rows(annual, "total_usd").sort_values("year")
+    g = selectors.china_customs_rows(annual, "total_usd").sort_values("year")
     peak = g.loc[g["total_usd"].idxmax()]
     low = g.loc[g["year"] >= 2020].sort_values("total_usd").iloc[0]
     last = g.iloc[-1]
@@ -169,7 +213,7 @@ def trade_reading(annual: pd.DataFrame) -> dict[str, str]:
 
 
 def monthly_title(monthly: pd.DataFrame) -> str:
-    m = series.china_customs_rows(monthly, "total_usd")
+    m = selectors.china_customs_rows(monthly, "total_usd")
     before = m.loc[m["year"] < 2020]
     during = m.loc[m["year"].isin([2020, 2021])]
     if before.empty or during.empty:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..models import series, spec
-from .text import effect_phrase, headline, n, p_value, usd
+from .text import effect_phrase, effect_words, headline, n, p_value, usd
 
 
 def _event(events: pd.DataFrame, event_id: str) -> tuple[str, str]:
@@ -88,8 +88,8 @@ def trade_model_reading(effects: pd.DataFrame, stl: pd.DataFrame, headline_effec
                        "not separately identified, so their combined change is stated.")
     ex, im = headline(headline_effects, f"{spec.EXPORTS}_closure"), headline(headline_effects, f"{spec.IMPORTS}_closure")
     if bool(ex["estimable"]) and bool(im["estimable"]):
-        out["title"] = (f"After the 2020 closure, China's monthly exports to the DPRK ran {abs(ex['pct_change']):.0f}% lower "
-                        f"and imports {abs(im['pct_change']):.0f}% lower, other things equal")
+        out["title"] = (f"After the 2020 closure, China's monthly exports to the DPRK ran {effect_words(ex).change} "
+                        f"and imports {effect_words(im).change}, other things equal")
     else:
         out["title"] = "China's monthly trade with the DPRK, with the fitted path of the headline model"
     filled = int(stl["interpolated"].sum())
