@@ -552,6 +552,12 @@ class _ResultModel(rpa.DataFrameModel):
         ordered = True
         coerce = True  # CSV writes 3.0 as 3: numbers are read back to the model's dtype (a value that cannot be is an error)
 
+    @rpa.dataframe_check(error="a number is infinite: a result is a finite number or empty (not estimable)")
+    @classmethod
+    def _finite(cls, df: _pd.DataFrame) -> _pd.Series:
+        numbers = df.select_dtypes(include="number")
+        return ~numbers.isin([float("inf"), float("-inf")]).any(axis=1)
+
 
 class HeadlineEffects(_ResultModel):
     """One row per effect the report states: the headline specification's estimate and the range over its curve."""
@@ -1190,8 +1196,13 @@ class TradeoffTests(_ResultModel):
     test: str = rpa.Field(unique=True)
     against_hypothesis_if: str
     statistic: Optional[float] = rpa.Field(nullable=True)
+    p_value: Optional[float] = rpa.Field(nullable=True, ge=0, le=1, description="Two-sided p-value where the test has one.")
+    ci_low: Optional[float] = rpa.Field(nullable=True, description="Low end of the statistic's interval: the 95% interval of a rate ratio; for deployment, the change implied by the head counts' low and high.")
+    ci_high: Optional[float] = rpa.Field(nullable=True, description="High end of the same interval.")
     n: int = rpa.Field(ge=0)
     result: str
+    verdict: str = rpa.Field(isin=["supports", "against", "inconclusive", "not_estimable"],
+                             description="What the test says about the trade-off (rule: analysis.models.tradeoff.verdict).")
 
     class Config:
         name = "tradeoff_tests"

@@ -127,3 +127,26 @@ def test_quasi_poisson_scales_the_poisson_interval_by_the_pearson_dispersion():
     glm = sm.GLM(counts.to_numpy(), X, family=sm.families.Poisson()).fit(scale="X2")
     assert qp["effects"].iloc[0]["rate_ratio"] == pytest.approx(np.exp(glm.params["step:drop"]), rel=1e-4)
     assert qp["se"]["step:drop"] == pytest.approx(glm.bse["step:drop"], rel=0.02)
+
+
+def test_sarimax_tries_the_next_optimiser_from_where_the_last_stopped(monkeypatch):
+    """One L-BFGS step never converges; the fit must go on to the next optimiser, and name them all when none does."""
+    from analysis.models import sarimax
+    from analysis.models.nb2 import ModelError
+
+    rng = np.random.default_rng(7)
+    y = np.empty(60)
+    y[0] = 0.0
+    for t in range(1, 60):
+        y[t] = 0.6 * y[t - 1] + rng.normal()
+    X = np.column_stack([np.ones(60), (np.arange(60) >= 30).astype(float)])
+    y = y + 2.0 - 1.0 * X[:, 1]
+    monkeypatch.setattr(sarimax, "OPTIMIZERS", (("lbfgs", 1),))
+    with pytest.raises(ModelError, match=r"did not converge \(tried lbfgs\)"):
+        sarimax.fit(y, X, "test series")
+    monkeypatch.setattr(sarimax, "OPTIMIZERS", (("lbfgs", 500),))
+    best = sarimax.fit(y, X, "test series")
+    monkeypatch.setattr(sarimax, "OPTIMIZERS", (("lbfgs", 1), ("nm", 5000)))
+    res = sarimax.fit(y, X, "test series")  # reaches the same maximum by another route
+    assert res.mle_retvals["converged"] and abs(res.llf - best.llf) < 1e-3
+    assert np.allclose(res.params, best.params, atol=2e-3) and 0.3 < res.params[2] < 0.9

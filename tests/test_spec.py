@@ -62,7 +62,7 @@ def test_sarimax_fit_refuses_a_fit_that_did_not_converge(monkeypatch):
             pass
 
         def fit(self, **kwargs):
-            return type("Result", (), {"mle_retvals": {"converged": False}, "bse": np.ones(3)})()
+            return type("Result", (), {"mle_retvals": {"converged": False}, "bse": np.ones(3), "params": np.full(3, np.nan)})()
 
     monkeypatch.setattr(sarimax, "SARIMAX", Stuck)
     with pytest.raises(ModelError, match="trade specification toy: the SARIMAX fit did not converge"):

@@ -103,3 +103,61 @@ def test_missing_period_event_is_a_data_error():
     events = _events().query("event_id != 'border-closure-2020'")
     with pytest.raises(DataError, match="border-closure-2020"):
         tradeoff.periods(events, 2025)
+
+
+@pytest.mark.parametrize("test,stat,p,lo,hi,n,expected", [
+    ("hosts_risk_return", 0.70, 0.01, np.nan, np.nan, 12, "supports"),      # more pay, more defections: what a trade-off predicts
+    ("hosts_risk_return", -0.70, 0.01, np.nan, np.nan, 12, "against"),
+    ("hosts_risk_return", -0.39, 0.21, np.nan, np.nan, 12, "inconclusive"),  # the sign alone is not evidence
+    ("hosts_risk_return", np.nan, np.nan, np.nan, np.nan, 2, "not_estimable"),
+    ("defection_rate_after_sanctions", 2.0, 0.01, 1.2, 3.0, 30, "supports"),
+    ("defection_rate_after_sanctions", 0.3, 0.01, 0.1, 0.9, 30, "against"),
+    ("defection_rate_after_sanctions", 0.23, 0.07, 0.02, 1.12, 11, "inconclusive"),  # interval spans 1
+    ("deployment_after_defections", -1.0, np.nan, -2.0, -0.5, 1, "inconclusive"),  # one host-event is too few
+    ("deployment_after_defections", -1.0, np.nan, -2.0, -0.5, 3, "supports"),
+    ("deployment_after_defections", 1.0, np.nan, 0.5, 2.0, 3, "against"),
+])
+def test_verdict_reads_each_test_the_way_the_hypothesis_predicts(test, stat, p, lo, hi, n, expected):
+    assert tradeoff.verdict(test, stat, p, lo, hi, n) == expected
+
+
+def test_risk_title_follows_the_verdicts_in_plain_words():
+    from analysis.report import text
+
+    rr = pd.DataFrame({"per_worker_median_usd": [3000.0, 6000.0], "incidents_in_rate": [1, 0], "worker_years": [1000.0, 500.0],
+                       "host": ["CHN", "RUS"]})
+    rates = pd.DataFrame({"host": ["ALL"], "period": ["2000-2016"], "incidents_in_rate": [1], "worker_years": [1500.0],
+                          "incidents_per_10k": [6.67], "incidents_per_10k_low": [0.17], "incidents_per_10k_high": [37.1]})
+    panel = pd.DataFrame({"host": ["CHN"], "year": [2015], "central": [1000.0]})
+    tests = pd.DataFrame({"test": ["hosts_risk_return", "defection_rate_after_sanctions", "deployment_after_defections"],
+                          "statistic": [-0.39, 0.23, 1.76], "p_value": [0.21, 0.07, np.nan], "ci_low": [np.nan, 0.02, 0.97],
+                          "ci_high": [np.nan, 1.12, 1.84], "n": [12, 11, 1], "verdict": ["inconclusive"] * 3})
+    out = text.tradeoff_reading(rr, rates, tests, panel)
+    assert out["title"].startswith("Too few defections from abroad are on record to show a trade-off either way: 1 incident in 1,500 worker-years with a head count, across 2 hosts")
+    assert "cannot be told apart" in out["tests"] and "0.23 times the earlier one (95% interval 0.02 to 1.12; 11 incidents in all)" in out["tests"]
+    assert "(s)" not in out["title"] + out["rates"] + out["tests"]
+    supports = tests.assign(verdict=["supports", "inconclusive", "inconclusive"], statistic=[0.8, 0.23, 1.76], p_value=[0.01, 0.07, np.nan])
+    out = text.tradeoff_reading(rr, rates, supports, panel)
+    assert out["title"].startswith("Part of the record fits a trade-off")
+    assert "have had more defections per worker (rank correlation 0.80, p = 0.01, 12 hosts)" in out["tests"]
+
+
+def test_a_head_count_falling_to_zero_has_no_log_change_and_no_infinity():
+    """Malta: 47 workers before its 2016 visa refusal, none after. log(0) is -inf; the row says why it has no ratio."""
+    panel = _panel([("MLT", 2014, 47, 47, 47), ("MLT", 2015, 47, 47, 47), ("MLT", 2017, 0, 0, 0)])
+    ev = pd.Series({"event_id": "malta-visa-refusal-2016", "date": pd.Timestamp("2016-06-01")})
+    row = tradeoff._event_row(ev, "host enforcement", "MLT", panel, pd.DataFrame({"host": [], "year": []}))
+    assert np.isnan(row["log_change"]) and np.isnan(row["log_change_low"]) and np.isnan(row["log_change_high"])
+    assert row["status"].startswith("not estimable on the log scale") and row["headcount_after"] == 0
+
+
+def test_result_tables_refuse_an_infinite_number():
+    from pandera.errors import SchemaError
+
+    from analysis.schemas import RESULT_MODELS
+
+    ok = pd.DataFrame({"test": ["hosts_risk_return"], "against_hypothesis_if": ["x"], "statistic": [0.5], "p_value": [0.2],
+                       "ci_low": [np.nan], "ci_high": [np.nan], "n": [12], "result": ["r"], "verdict": ["inconclusive"]})
+    RESULT_MODELS["tradeoff_tests"].validate(ok)
+    with pytest.raises(SchemaError, match="infinite"):
+        RESULT_MODELS["tradeoff_tests"].validate(ok.assign(ci_high=[np.inf]))

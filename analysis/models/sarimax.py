@@ -3,8 +3,11 @@
 The Kalman filter skips missing values, so gappy monthly or annual series need no filling.
 The covariance is named explicitly: ``oim`` (observed information, the default here),
 ``robust_oim`` (sandwich) or ``opg`` (outer product of gradients, statsmodels' default,
-unstable with few observations per parameter). A fit that does not converge, or whose
-standard errors are not finite, is an error naming the model.
+unstable with few observations per parameter). The likelihood is maximised by L-BFGS; where
+it stops without converging (short annual series, a flat likelihood near the AR bound), BFGS
+and then Nelder-Mead are tried from the last point, in that fixed order. A fit that none of
+them brings to convergence, or whose standard errors are not finite, is an error naming the
+model.
 """
 
 from __future__ import annotations
@@ -17,17 +20,24 @@ from statsmodels.tsa.statespace.sarimax import SARIMAX
 from .nb2 import ModelError
 
 COV_TYPES = ("oim", "robust_oim", "opg")
+#: Optimisers tried in turn, each from where the last stopped, until one converges.
+OPTIMIZERS = (("lbfgs", 500), ("bfgs", 1000), ("nm", 5000))
 
 
 def fit(y: np.ndarray, exog: np.ndarray, what: str, cov_type: str = "oim"):
     if cov_type not in COV_TYPES:
         raise ModelError(f"{what}: unknown covariance {cov_type!r}; use one of {COV_TYPES}")
     model = SARIMAX(y, exog=exog, order=(1, 0, 0), trend="n")
+    res, start = None, None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = model.fit(disp=False, maxiter=500, method="lbfgs", cov_type=cov_type)
+        for method, maxiter in OPTIMIZERS:
+            res = model.fit(start_params=start, disp=False, maxiter=maxiter, method=method, cov_type=cov_type)
+            if res.mle_retvals.get("converged", False):
+                break
+            start = res.params if np.all(np.isfinite(res.params)) else None
     if not res.mle_retvals.get("converged", False):
-        raise ModelError(f"{what}: the SARIMAX fit did not converge")
+        raise ModelError(f"{what}: the SARIMAX fit did not converge (tried {', '.join(m for m, _ in OPTIMIZERS)})")
     if not np.all(np.isfinite(res.bse)):
         raise ModelError(f"{what}: the SARIMAX fit has no finite standard errors ({cov_type} covariance)")
     return res

@@ -191,7 +191,13 @@ def _event_row(ev, role: str, host: str, panel: pd.DataFrame, inc: pd.DataFrame)
            "headcount_after": after["central"].mean() if len(after) else np.nan,
            "incidents_before": int(hi["year"].between(t - WINDOW, t - 1).sum()),
            "incidents_after": int(hi["year"].between(t + 1, t + WINDOW).sum())}
-    if len(before) and len(after):
+    zero = len(before) and len(after) and min(before["low"].mean(), after["low"].mean(), row["headcount_before"], row["headcount_after"]) <= 0
+    if zero:  # a head count of zero on either side has no log change; the counts beside it say what happened
+        row.update(log_change=np.nan, log_change_low=np.nan, log_change_high=np.nan,
+                   status=(f"not estimable on the log scale: a head count of zero (mean {row['headcount_before']:,.0f} before, "
+                           f"{row['headcount_after']:,.0f} after)"),
+                   identifies="the head counts beside it only; a change to or from zero has no ratio")
+    elif len(before) and len(after):
         row["log_change"] = float(np.log(row["headcount_after"] / row["headcount_before"]))
         row["log_change_low"] = float(np.log(after["low"].mean() / before["high"].mean()))
         row["log_change_high"] = float(np.log(after["high"].mean() / before["low"].mean()))
@@ -244,6 +250,38 @@ def event_study(panel: pd.DataFrame, defections: pd.DataFrame, events: pd.DataFr
 
 
 # --------------------------------------------------------------------------- tests of the hypothesis
+#: The fewest host-events a before/after comparison needs before it is read as evidence either way.
+MIN_EVENTS = 3
+
+
+def verdict(test: str, statistic: float, p_value: float, ci_low: float, ci_high: float, n: int) -> str:
+    """What one test says about the trade-off: ``supports`` (the data show what the trade-off predicts),
+    ``against`` (they show the opposite, at the 5% level), ``inconclusive`` or ``not_estimable``.
+
+    The trade-off predicts that hosts paying more per worker carry a higher defection rate (a positive
+    rank correlation), that the rate rose when sanctions cut revenue per worker (a rate ratio above 1),
+    and that the regime recalled or cut workers after a defection (a fall in head count)."""
+    if not np.isfinite(statistic):
+        return "not_estimable"
+    if test == "hosts_risk_return":
+        if not np.isfinite(p_value) or p_value >= 1 - LEVEL:
+            return "inconclusive"
+        return "supports" if statistic > 0 else "against"
+    if test == "defection_rate_after_sanctions":
+        if np.isfinite(ci_low) and ci_low > 1:
+            return "supports"
+        if np.isfinite(ci_high) and ci_high < 1:
+            return "against"
+        return "inconclusive"
+    if test == "deployment_after_defections":
+        if n < MIN_EVENTS or not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+            return "inconclusive"
+        if ci_high < 0:
+            return "supports"
+        return "against" if ci_low > 0 else "inconclusive"
+    raise ValueError(f"no verdict rule for test {test!r}")
+
+
 def hypothesis_tests(rate_table: pd.DataFrame, rr: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
     rows = []
     both = rr.dropna(subset=["per_worker_median_usd", "incidents_per_10k"])
@@ -252,10 +290,10 @@ def hypothesis_tests(rate_table: pd.DataFrame, rr: pd.DataFrame, ev: pd.DataFram
         rho, p = stats.spearmanr(both["per_worker_median_usd"], both["incidents_per_10k"])
         shown = f"Spearman rank correlation {rho:.2f} (p = {p:.2f}) across {n} hosts"
     else:
-        rho, shown = np.nan, (f"not estimable: {n} host(s) have both a revenue per worker and a defection rate, "
+        rho, p, shown = np.nan, np.nan, (f"not estimable: {n} host(s) have both a revenue per worker and a defection rate, "
                               f"and {int((both['incidents_per_10k'] > 0).sum())} of them a recorded incident in a year with a head count")
     rows.append({"test": "hosts_risk_return", "against_hypothesis_if": "hosts that pay the state more per worker show no higher tolerated defection risk, and deployment does not follow revenue",
-                 "statistic": rho, "n": n, "result": shown})
+                 "statistic": rho, "p_value": p, "ci_low": np.nan, "ci_high": np.nan, "n": n, "result": shown})
     all_rates = rate_table.loc[(rate_table["host"] == "ALL") & (rate_table["worker_years"] > 0)].sort_values("period")
     if len(all_rates) >= 2:
         a, b = all_rates.iloc[0], all_rates.iloc[1]
@@ -266,18 +304,27 @@ def hypothesis_tests(rate_table: pd.DataFrame, rr: pd.DataFrame, ev: pd.DataFram
             ci = stats.binomtest(k2, k1 + k2, frac).proportion_ci(confidence_level=LEVEL, method="exact")
             to_ratio = lambda q: (q / (1 - q)) * (a["worker_years"] / b["worker_years"]) if q < 1 else np.inf
             rr_ = (k2 / b["worker_years"]) / (k1 / a["worker_years"]) if k1 else np.inf
-            shown = f"rate ratio {b['period']} vs {a['period']}: {rr_:.2f} (95% {to_ratio(ci.low):.2f}-{to_ratio(ci.high):.2f}); {k1} and {k2} incidents"
-            stat = rr_
+            lo, hi = to_ratio(ci.low), to_ratio(ci.high)
+            shown = f"rate ratio {b['period']} vs {a['period']}: {rr_:.2f} (95% {lo:.2f}-{hi:.2f}); {k1} and {k2} incidents"
+            stat, p = rr_, stats.binomtest(k2, k1 + k2, frac).pvalue
         else:
-            shown, stat = "not estimable: no incident in either period's covered years", np.nan
+            shown, stat, p, lo, hi = "not estimable: no incident in either period's covered years", np.nan, np.nan, np.nan, np.nan
         rows.append({"test": "defection_rate_after_sanctions", "against_hypothesis_if": "the defection rate per worker did not rise as sanctions cut revenue per worker (no risk to trade off)",
-                     "statistic": stat, "n": k1 + k2, "result": shown})
+                     "statistic": stat, "p_value": p, "ci_low": lo, "ci_high": hi, "n": k1 + k2, "result": shown})
     defect = ev.loc[(ev["role"] == "high-profile defection") & (ev["status"] == "estimated")]
     rows.append({"test": "deployment_after_defections", "against_hypothesis_if": "the regime kept sending workers to a host after a high-profile defection there (no recall, no cut)",
-                 "statistic": float(defect["log_change"].mean()) if len(defect) else np.nan, "n": len(defect),
-                 "result": (f"mean log change in head count {defect['log_change'].mean():.2f} over {len(defect)} host-event(s)" if len(defect)
+                 "statistic": float(defect["log_change"].mean()) if len(defect) else np.nan, "p_value": np.nan,
+                 "ci_low": float(defect["log_change_low"].mean()) if len(defect) else np.nan,
+                 "ci_high": float(defect["log_change_high"].mean()) if len(defect) else np.nan, "n": len(defect),
+                 "result": (f"mean log change in head count {defect['log_change'].mean():.2f} over {plural(len(defect), 'host-event')}" if len(defect)
                             else "not estimable: no host with a national head count on both sides of a high-profile defection")})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["verdict"] = [verdict(r.test, r.statistic, r.p_value, r.ci_low, r.ci_high, r.n) for r in out.itertuples(index=False)]
+    return out
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -65,7 +65,7 @@ def readings(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame]) 
         "share": text.share_reading(annual, results["female_share_trend"]),
         "trade": text.trade_reading(tables["trade_annual"]),
         "trade_monthly_title": text.monthly_title(tables["trade_monthly"]),
-        "workers_title": text.workers_title(tables["labor_workers"]),
+        "workers_title": text.workers_title(tables["labor_panel"]),
         "trade_model_events": list(dict.fromkeys(results["trade_monthly_effects"]["event_id"])),
         "labor": text.labor_reading(results["labor_revenue_world"], results["labor_revenue_comparison"], results["labor_revenue_sensitivity"]),
         "tradeoff": text.tradeoff_reading(results["tradeoff_risk_return"], results["tradeoff_rates"], results["tradeoff_tests"], tables["labor_panel"]),

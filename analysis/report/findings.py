@@ -114,7 +114,8 @@ def sections(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], 
             headline_change(im), " than before, other things equal."),
         ("China's imports of the product lines the 2017 resolutions banned (coal, textiles, seafood) are shown where a yearly figure was "
          "published; the effect of the resolutions on monthly trade is much harder to measure than the effect of the closure, because "
-         f"China published only {int(unsc['n_months_observed'])} of {int(unsc['n_months_span'])} months."),
+         f"the model has a monthly export figure for only {int(unsc['n_months_observed'])} of the {int(unsc['n_months_span'])} months "
+         f"from {unsc['first_month']} to {unsc['last_month']}."),
         say(uncertainty(ex, "months"), " For the 2017 resolutions together, on exports: ", uncertainty(sanc, "months")),
         "trade_products"))
 
@@ -142,7 +143,7 @@ def sections(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], 
         "revenue", "What workers abroad earn the state",
         f"For {int(best['year'])}, the year with head counts for the most hosts, the model puts the state's take at about "
         f"{money(best['median_usd'])} a year.",
-        (f"Published estimates run as high as {money(top, prefix='up to ')}; they differ in the hosts and the years they cover. "
+        (f"Published estimates range {money(top, prefix='up to ')}; they differ in the hosts and the years they cover. "
          "The model multiplies head counts by published wages and the share the state keeps, each drawn across its published range."),
         (f"Nine times in ten the model's figure for {int(best['year'])} lies between {money(best['p05_usd'])} and "
          f"{money(best['p95_usd'])}: wages and the state's share are the least known inputs."),

@@ -264,35 +264,81 @@ def labor_reading(world: pd.DataFrame, comparison: pd.DataFrame, sensitivity: pd
     }
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _tradeoff_test_words(r) -> str:
+    """One plain sentence for one row of ``tradeoff_tests``, led by its verdict."""
+    if r.test == "hosts_risk_return":
+        if r.verdict == "not_estimable":
+            return "Too few hosts have both a revenue per worker and a defection rate to compare them."
+        way = {"supports": "Hosts that pay the state more per worker have had more defections per worker",
+               "against": "Hosts that pay the state more per worker have had fewer defections per worker"}.get(
+            r.verdict, "Across hosts, pay per worker and the defection rate show no clear relation")
+        return f"{way} (rank correlation {r.statistic:.2f}, p = {r.p_value:.2f}, {_plural(int(r.n), 'host')})."
+    if r.test == "defection_rate_after_sanctions":
+        if r.verdict == "not_estimable":
+            return "No incident falls in the years with a head count before or after the 2017 sanctions, so the rates cannot be compared."
+        way = {"supports": "The defection rate rose after the 2017 sanctions cut revenue per worker",
+               "against": "The defection rate fell after the 2017 sanctions cut revenue per worker"}.get(
+            r.verdict, "The defection rate after the 2017 sanctions cannot be told apart from the rate before")
+        return (f"{way}: the later rate is {r.statistic:.2f} times the earlier one (95% interval {r.ci_low:.2f} to {r.ci_high:.2f}; "
+                f"{_plural(int(r.n), 'incident')} in all).")
+    if r.test == "deployment_after_defections":
+        if r.verdict == "not_estimable" or int(r.n) == 0:
+            return "No host has a national head count on both sides of a high-profile defection, so recalls cannot be measured."
+        if r.verdict == "inconclusive":
+            return (f"Whether the regime recalled workers after a high-profile defection cannot be told: "
+                    f"{_plural(int(r.n), 'host-event')} with a head count on both sides.")
+        way = "fell" if r.verdict == "supports" else "rose"
+        return f"After high-profile defections the head count in the host {way} ({_plural(int(r.n), 'host-event')})."
+    raise KeyError(f"tradeoff_tests: no wording for test {r.test!r}")
+
+
 def tradeoff_reading(risk_return: pd.DataFrame, rates: pd.DataFrame, tests: pd.DataFrame, panel: pd.DataFrame) -> dict[str, str]:
-    """Sentences on the trade-off, from the trade-off result tables."""
+    """Sentences on the trade-off, from the trade-off result tables; the title follows the tests' verdicts."""
     n_hosts = int(risk_return["per_worker_median_usd"].notna().sum())
     k = int(risk_return["incidents_in_rate"].sum())
     wy = float(risk_return["worker_years"].sum())
     overall = rates.loc[rates["host"] == "ALL"]
     per = "; ".join(
-        f"{r.period}: {r.incidents_in_rate} incident(s) in {r.worker_years:,.0f} worker-years, "
+        f"{r.period}: {_plural(int(r.incidents_in_rate), 'incident')} in {r.worker_years:,.0f} worker-years, "
         + (f"{r.incidents_per_10k:.2f} per 10,000 (95% {r.incidents_per_10k_low:.2f}-{r.incidents_per_10k_high:.2f})" if r.worker_years > 0 else "no head count")
         for r in overall.itertuples(index=False))
     top = risk_return.sort_values("per_worker_median_usd", ascending=False).dropna(subset=["per_worker_median_usd"])
     hosts_2010 = panel.loc[(panel["year"] >= 2010) & (panel["central"] > 0), "host"].nunique()
+    verdicts = set(tests["verdict"])
+    count = f"{_plural(k, 'incident')} in {wy:,.0f} worker-years with a head count, across {_plural(n_hosts, 'host')}"
+    if "supports" in verdicts and "against" not in verdicts:
+        title = f"Part of the record fits a trade-off between earnings and defection risk ({count})"
+    elif "against" in verdicts and "supports" not in verdicts:
+        title = f"The record goes against a trade-off between earnings and defection risk ({count})"
+    elif verdicts <= {"inconclusive", "not_estimable"}:
+        title = f"Too few defections from abroad are on record to show a trade-off either way: {count}"
+    else:
+        title = f"The record points both ways on a trade-off between earnings and defection risk ({count})"
     return {
-        "title": (f"Revenue per worker against defection risk, {n_hosts} hosts: {k} incident(s) in {wy:,.0f} worker-years with a national head count"),
+        "title": title,
         "panel_title": f"People present by host, {hosts_2010} hosts with a national head count above zero since 2010: official series as lines, estimates as ranges, gaps left as gaps",
         "rates": f"Defection incidents per 10,000 worker-years present, all hosts with a head count: {per}.",
         "spread": (f"The state's take per worker ranges from ${top['per_worker_median_usd'].min():,.0f} ({top.iloc[-1]['host']}) to "
                    f"${top['per_worker_median_usd'].max():,.0f} ({top.iloc[0]['host']}) a year at the median." if len(top) else ""),
-        "tests": " ".join(f"Against the trade-off would count: {r.against_hypothesis_if}. The data: {r.result} (N = {r.n})."
-                          for r in tests.itertuples(index=False)),
+        "tests": " ".join(_tradeoff_test_words(r) for r in tests.itertuples(index=False)),
     }
 
 
-def workers_title(workers: pd.DataFrame) -> str:
-    w = workers.loc[workers["period_end"].notna()].copy()
-    w["year"] = pd.to_datetime(w["period_end"]).dt.year
-    off = w.loc[(w["host"] == "RUS") & w["measure"].isin(["stock_official", "remaining_2397"]) & w["value"].notna()]
-    hi, lo = off.loc[off["value"].idxmax()], off.loc[off["value"].idxmin()]
-    study = w.loc[(w["host"] == "RUS") & (w["measure"] == "entries_for_study") & w["value"].notna()]
-    top = study.loc[study["value"].idxmax()]
-    return (f"Russia's official count of North Korean workers went from {hi['value']:,.0f} ({int(hi['year'])}) to {lo['value']:,.0f} "
-            f"({int(lo['year'])}); entries declared for study reached {top['value']:,.0f} in {int(top['year'])}")
+def workers_title(panel: pd.DataFrame) -> str:
+    """Russia's arc in the labour panel (the preferred national figure per year, by the panel's rule): the official
+    peak, the official low after it, and the latest year."""
+    rus = panel.loc[(panel["host"] == "RUS") & panel["central"].notna()].sort_values("year")
+    off = rus.loc[rus["basis"].isin(["stock_official", "remaining_2397"])]
+    if off.empty:
+        raise KeyError("labor_panel: no official Russian head count")
+    hi = off.loc[off["central"].idxmax()]
+    after = off.loc[off["year"] > hi["year"]]
+    lo = after.loc[after["central"].idxmin()] if len(after) else hi
+    last = rus.iloc[-1]
+    kind = "official count" if last["basis"] in ("stock_official", "remaining_2397") else "estimate"
+    return (f"Russia's official count of North Korean workers fell from {hi['central']:,.0f} ({int(hi['year'])}) to "
+            f"{lo['central']:,.0f} ({int(lo['year'])}); the latest {kind}, for {int(last['year'])}, is {last['central']:,.0f}")
