@@ -262,7 +262,20 @@ class _Extract:
             self.broken = True
 
     def add(self, cells: list[str | None]) -> None:
-        self.lines.append(json.dumps(cells, ensure_ascii=False).encode("utf-8"))
+        """A row as its 47 cells (text or None), ``_file`` and ``_line``."""
+        self.lines.append(b"J" + json.dumps(cells, ensure_ascii=False).encode("utf-8"))
+        self._added()
+
+    def start_file(self, name: str, header: list[str]) -> None:
+        """Rows added with :meth:`add_line` from now on come from the file ``name`` with this header (API spelling)."""
+        self.lines.append(b"F" + json.dumps({"file": name, "header": header}, ensure_ascii=False).encode("utf-8"))
+
+    def add_line(self, line_no: int, raw: bytes) -> None:
+        """A row as its line of the file (UTF-8, tab-separated, no line end); the writer splits it."""
+        self.lines.append(b"R%d\t%s" % (line_no, raw))
+        self._added()
+
+    def _added(self) -> None:
         self.rows += 1
         if len(self.lines) >= _BATCH:
             self._put()
@@ -330,9 +343,9 @@ def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) 
 
     name = display(path)
     codes = (header.index("reporterCode"), header.index("partnerCode"))
-    position = {c: header.index(c) for c in FINAL_COLUMNS if c in header}
-    order = [position.get(c) for c in FINAL_COLUMNS]
-    for found in candidate_lines(path, str(DPRK).encode(), len(header), codes, max_line=MAX_LINE):
+    dprk = str(DPRK).encode()
+    out.start_file(name, header)
+    for found in candidate_lines(path, dprk, len(header), codes, max_line=MAX_LINE):
         prog.at(found.lines_scanned - 1, found.bytes_read)
         if not found.lines:
             continue
@@ -340,13 +353,18 @@ def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) 
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
             cells = raw.split(b"\t")
-            if not (_code_is(cells[codes[0]], DPRK) or _code_is(cells[codes[1]], DPRK)):
+            rep, par = cells[codes[0]], cells[codes[1]]
+            if not (rep == dprk or par == dprk or _code_is(rep, DPRK) or _code_is(par, DPRK)):
                 continue
             try:
-                text = [c.decode("utf-8") for c in cells]
-            except UnicodeDecodeError as err:
-                raise DataError([Issue(name, line_no, None, f"row is not UTF-8 text ({err.reason} at byte {err.start} of its cell)")]) from None
-            out.add([None if i is None or text[i] == "" else text[i] for i in order] + [name, line_no])
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                for cell in cells:  # name the cell's byte, as a reader of the row would see it
+                    try:
+                        cell.decode("utf-8")
+                    except UnicodeDecodeError as err:
+                        raise DataError([Issue(name, line_no, None, f"row is not UTF-8 text ({err.reason} at byte {err.start} of its cell)")]) from None
+            out.add_line(line_no, raw)
 
 
 def _extract_csv(path: Path, out: _Extract, prog: _Progress, work: Path) -> None:
