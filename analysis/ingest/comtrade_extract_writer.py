@@ -29,30 +29,29 @@ import json
 import os
 import sys
 from array import array
+from itertools import accumulate
 
 from .comtrade_layout import FINAL_COLUMNS
 
 
-def _large_strings(pa, values: list[str | None]):
-    """A pyarrow large_string array of ``values``, built from its buffers.
+def _large_strings(pa, values: list[bytes]):
+    """A pyarrow large_string array of UTF-8 ``values`` (an empty one is null), built from its buffers.
 
     ``pa.array(list)`` would do, but the first time it converts a Python list pyarrow
     imports pandas (to ask whether the list is a pandas object), which takes longer than
     all the rest of this process.
     """
-    offsets = array("q", [0])
-    data = bytearray()
-    valid = bytearray((len(values) + 7) // 8)
-    nulls = 0
-    for i, v in enumerate(values):
-        if v is None:
-            nulls += 1
-        else:
-            data += v.encode("utf-8")
-            valid[i >> 3] |= 1 << (i & 7)
-        offsets.append(len(data))
-    buffers = [pa.py_buffer(bytes(valid)) if nulls else None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(bytes(data))]
-    return pa.Array.from_buffers(pa.large_string(), len(values), buffers, null_count=nulls)
+    n = len(values)
+    nulls = values.count(b"")
+    if nulls == n:
+        return pa.nulls(n, pa.large_string())
+    offsets = array("q", accumulate(map(len, values), initial=0))
+    validity = None
+    if nulls:  # bit i of the bitmap (little-endian) says whether value i is present
+        bits = int("".join(["1" if v else "0" for v in reversed(values)]), 2)
+        validity = pa.py_buffer(bits.to_bytes((n + 7) // 8, "little"))
+    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))]
+    return pa.Array.from_buffers(pa.large_string(), n, buffers, null_count=nulls)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,27 +63,34 @@ def main(argv: list[str] | None = None) -> int:
     # text columns as large_string, as polars writes and reads them
     schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])
     writer = pq.ParquetWriter(out, schema, compression="zstd")
-    rows: list[list] = []
-    name, order = None, [None] * len(FINAL_COLUMNS)
+    rows: list[list[bytes]] = []  # the cells of each row as UTF-8 (b"" for null), then _file
+    numbers = array("q")  # _line of each row
+    name, order = b"", [None] * len(FINAL_COLUMNS)
+    width = len(FINAL_COLUMNS) + 1
 
     def flush() -> None:
+        nonlocal numbers
         if rows:
-            columns = [_large_strings(pa, [r[i] for r in rows]) for i in range(len(schema) - 1)]
-            columns.append(pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(array("q", [r[-1] for r in rows]).tobytes())]))
+            columns = [_large_strings(pa, [r[i] for r in rows]) for i in range(width)]
+            columns.append(pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)]))
             writer.write_table(pa.Table.from_arrays(columns, schema=schema), row_group_size=row_group_size)
             rows.clear()
+            numbers = array("q")  # the table holds the old one
 
     for line in sys.stdin.buffer:
         kind, body = line[:1], line[1:].rstrip(b"\n")
         if kind == b"R":
             number, _, raw = body.partition(b"\t")
-            cells = raw.decode("utf-8").split("\t")
-            rows.append([None if i is None or cells[i] == "" else cells[i] for i in order] + [name, int(number)])
+            cells = raw.split(b"\t")
+            rows.append([b"" if i is None else cells[i] for i in order] + [name])
+            numbers.append(int(number))
         elif kind == b"J":
-            rows.append(json.loads(body))
+            cells = json.loads(body)
+            rows.append([b"" if c is None else c.encode("utf-8") for c in cells[:-1]])
+            numbers.append(cells[-1])
         elif kind == b"F":
             info = json.loads(body)
-            name = info["file"]
+            name = info["file"].encode("utf-8")
             position = {c: i for i, c in enumerate(info["header"])}
             order = [position.get(c) for c in FINAL_COLUMNS]
             continue

@@ -262,10 +262,15 @@ class _Scanner:
             return []
         hit, work = self.hit[:m], self.work[:m]
         np.equal(text[b:b + m], token[0], out=hit)
-        for j in range(1, len(token)):
-            np.equal(text[b + j:b + j + m], token[j], out=work)
+        if len(token) > 1:
+            np.equal(text[b + 1:b + 1 + m], token[1], out=work)
             np.logical_and(hit, work, out=hit)
         pos = np.flatnonzero(hit)
+        if len(token) > 2 and len(pos):  # the first two bytes match rarely: check the rest where they do
+            keep = np.ones(len(pos), bool)
+            for j in range(2, len(token)):
+                keep &= text[pos + (b + j)] == token[j]
+            pos = pos[keep]
         if not len(pos):
             return []
         return (pos + (start + b)).tolist()
