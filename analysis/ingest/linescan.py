@@ -58,7 +58,6 @@ _QUEUED = 2  # inflated pieces that may wait for the searching thread
 #: (a tab, a space, a sign, a leading zero, or the start of the line) and one of these just after it.
 _BEFORE = b"\t\n +0"
 _AFTER = b"\t \r\n"
-_BEFORE_SET, _AFTER_SET = frozenset(_BEFORE), frozenset(_AFTER)
 _NL, _TAB = ord("\n"), ord("\t")
 
 
@@ -191,6 +190,9 @@ class _Scanner:
         self.window = max(1, max_line // 2)
         size = _BLOCK + len(token)
         self.is_nl, self.work, self.hit = (np.empty(size, bool) for _ in range(3))
+        self.before, self.after = np.zeros(256, bool), np.zeros(256, bool)  # bytes allowed around the token
+        self.before[list(_BEFORE)] = True
+        self.after[list(_AFTER)] = True
 
     def scan(self, buf: bytes, start: int, end: int, first: int, bytes_read: int) -> Candidates:
         """Check the whole lines ``buf[start:end]`` (the first is line ``first``; ``buf[end - 1]`` is a
@@ -213,17 +215,13 @@ class _Scanner:
             work = self.work[:e - b]
             np.equal(block, _TAB, out=work)
             n_tabs += int(np.count_nonzero(work))
-            hits = self._hits(text, start, b, min(e + k - 1, n))
-            counted, line_no = 0, first + before_block  # line breaks in is_nl[:counted] are in line_no
-            for i in hits:  # i: position in buf
-                # a whole number in its cell: the token's neighbours are separators, spaces, a sign
-                # or a leading zero (the text starts a line; a whole line ends in a line break,
-                # so the byte after a token is always there)
-                if (i == start or buf[i - 1] in _BEFORE_SET) and buf[i + k] in _AFTER_SET:
-                    at = i - start - b
+            hits = self._hits(text, b, min(e + k - 1, n))
+            if hits:
+                counted, line_no = 0, first + before_block  # line breaks in is_nl[:counted] are in line_no
+                for at in hits:  # position in the block
                     line_no += int(np.count_nonzero(is_nl[counted:at]))
                     counted = at
-                    found.append((i, line_no))
+                    found.append((start + b + at, line_no))
         if n_tabs != self.tabs * n_lines:  # a ragged row, or a blank line (allowed)
             issues = _ragged(self.name, buf[start:end], first, self.tabs)
             if issues:
@@ -253,27 +251,29 @@ class _Scanner:
                 lines_kept.append(line_no)
         return Candidates(b"".join(pieces), lines_kept, first - 1 + n_lines, bytes_read)
 
-    def _hits(self, text, start: int, b: int, e: int) -> list[int]:
-        """Where the token starts in ``text[b:e]`` (``text`` begins at ``start`` of the buffer), as positions in the buffer."""
+    def _hits(self, text, b: int, e: int) -> list[int]:
+        """Where the token starts in ``text[b:e]`` as a whole number in its cell, as positions from ``b``."""
         np = self.np
         token = self.token
-        m = e - b - len(token) + 1
+        k = len(token)
+        m = e - b - k + 1
         if m <= 0:
             return []
         hit, work = self.hit[:m], self.work[:m]
         np.equal(text[b:b + m], token[0], out=hit)
-        if len(token) > 1:
-            np.equal(text[b + 1:b + 1 + m], token[1], out=work)
+        for j in range(1, k):
+            np.equal(text[b + j:b + j + m], token[j], out=work)
             np.logical_and(hit, work, out=hit)
         pos = np.flatnonzero(hit)
-        if len(token) > 2 and len(pos):  # the first two bytes match rarely: check the rest where they do
-            keep = np.ones(len(pos), bool)
-            for j in range(2, len(token)):
-                keep &= text[pos + (b + j)] == token[j]
-            pos = pos[keep]
         if not len(pos):
             return []
-        return (pos + (start + b)).tolist()
+        pos += b
+        # a whole number in its cell: the token's neighbours are separators, spaces, a sign or a
+        # leading zero (the text starts a line; a whole line ends in a line break, so the byte
+        # after a token is always there)
+        before = text[pos - 1] if pos[0] > 0 else np.concatenate(([_NL], text[pos[1:] - 1]))
+        pos = pos[self.before[before] & self.after[text[pos + k]]]
+        return (pos - b).tolist()
 
 
 def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None,
