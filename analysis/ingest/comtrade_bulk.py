@@ -45,7 +45,6 @@ command starts quickly.
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
 import shutil
@@ -57,6 +56,7 @@ from typing import Callable, Iterable
 
 from ..errors import DataError, Issue
 from ..paths import display
+from .comtrade_extract_writer import ExtractWriter
 from .comtrade_layout import DPRK, FINAL_COLUMNS, KNOWN, OPTIONAL, REQUIRED, canonical
 
 #: The longest line (header or row) a bulk file may have. Real rows are about 150 bytes
@@ -220,107 +220,6 @@ class _Progress:
             )
 
 
-class _Extract:
-    """The output Parquet file, written by a separate process (:mod:`analysis.ingest.comtrade_extract_writer`).
-
-    The writer is started when this object is made, so that it imports pyarrow on the
-    other core while this process reads the input. Kept rows are sent to
-    it as JSON lines, in batches, by a thread of this process, so that reading never
-    waits for the writer to be ready: at most :data:`_QUEUED` batches of :data:`_BATCH`
-    rows wait in memory, and the writer holds one row group of ``row_group_size`` rows.
-    """
-
-    def __init__(self, path: Path, row_group_size: int) -> None:
-        import queue
-        import subprocess
-        import threading
-
-        self.path = path
-        self.row_group_size = row_group_size
-        self.rows = 0
-        self.lines: list[bytes] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "analysis.ingest.comtrade_extract_writer", str(path), str(row_group_size)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        self.queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
-        self.broken = False
-        self.sender = threading.Thread(target=self._send, name="send rows to the Parquet writer", daemon=True)
-        self.sender.start()
-
-    def _send(self) -> None:
-        while (blob := self.queue.get()) is not None:
-            if self.broken:
-                continue
-            try:
-                self.proc.stdin.write(blob)
-            except (BrokenPipeError, OSError):
-                self.broken = True
-        try:
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            self.broken = True
-
-    def add(self, cells: list[str | None]) -> None:
-        """A row as its 47 cells (text or None), ``_file`` and ``_line``."""
-        self.lines.append(b"J" + json.dumps(cells, ensure_ascii=False).encode("utf-8"))
-        self._added()
-
-    def start_file(self, name: str, header: list[str]) -> None:
-        """Rows added with :meth:`add_line` from now on come from the file ``name`` with this header (API spelling)."""
-        self.lines.append(b"F" + json.dumps({"file": name, "header": header}, ensure_ascii=False).encode("utf-8"))
-
-    def add_line(self, line_no: int, raw: bytes) -> None:
-        """A row as its line of the file (UTF-8, tab-separated, no line end); the writer splits it."""
-        self.lines.append(b"R%d\t%s" % (line_no, raw))
-        self._added()
-
-    def _added(self) -> None:
-        self.rows += 1
-        if len(self.lines) >= _BATCH:
-            self._put()
-
-    def _put(self) -> None:
-        if self.lines:
-            self.queue.put(b"\n".join(self.lines) + b"\n")
-            self.lines = []
-        if self.broken:
-            self._failed()
-
-    def add_frame(self, frame) -> None:
-        """Rows already in a polars frame with the extract's columns (the comma-separated path)."""
-        for row in frame.iter_rows():
-            self.add(list(row))
-
-    def _failed(self) -> None:
-        self.proc.kill()
-        err = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
-        self.proc.wait()
-        raise DataError([Issue(display(self.path), None, None, f"the Parquet writer stopped ({err[-1] if err else 'exit status ' + str(self.proc.returncode)})")])
-
-    def close(self) -> None:
-        self._put()
-        self.queue.put(None)
-        self.sender.join()
-        err = self.proc.stderr.read()
-        if self.proc.wait() != 0 or self.broken:
-            lines = err.decode("utf-8", "replace").strip().splitlines()
-            raise DataError([Issue(display(self.path), None, None, f"the Parquet writer stopped ({lines[-1] if lines else 'exit status ' + str(self.proc.returncode)})")])
-
-    def abort(self) -> None:
-        """Stop the writer without waiting for a complete file (on an error)."""
-        self.proc.kill()
-        self.broken = True
-        self.queue.put(None)
-        self.sender.join()
-        self.proc.wait()
-        self.proc.stderr.close()
-
-
-_BATCH = 500  # kept rows sent to the writer at a time
-_QUEUED = 16  # batches that may wait for the writer
-
-
 _INTEGER = re.compile(rb"^\s*[+-]?\d+\s*$")
 
 
@@ -329,7 +228,7 @@ def _code_is(cell: bytes, code: int) -> bool:
     return bool(_INTEGER.match(cell)) and int(cell) == code
 
 
-def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) -> None:
+def _extract_tsv(path: Path, header: list[str], out: ExtractWriter, prog: _Progress) -> None:
     """Add the DPRK rows of one tab-separated bulk file to ``out``, reading only the candidate lines.
 
     :func:`~analysis.ingest.linescan.candidate_lines` keeps the lines whose reporterCode
@@ -367,7 +266,7 @@ def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) 
             out.add_line(line_no, raw)
 
 
-def _extract_csv(path: Path, out: _Extract, prog: _Progress, work: Path) -> None:
+def _extract_csv(path: Path, out: ExtractWriter, prog: _Progress, work: Path) -> None:
     """Add the DPRK rows of one comma-separated bulk file to ``out``, through :func:`scan_bulk`."""
     import pyarrow.parquet as pq
 
@@ -376,7 +275,8 @@ def _extract_csv(path: Path, out: _Extract, prog: _Progress, work: Path) -> None
     import polars as pl
 
     for batch in pq.ParquetFile(part).iter_batches(batch_size=out.row_group_size):
-        out.add_frame(pl.from_arrow(batch))
+        for row in pl.from_arrow(batch).iter_rows():
+            out.add_cells(list(row))
     part.unlink()
 
 
@@ -405,29 +305,13 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     work = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", dir=out_path.parent))
     try:
         tmp = work / "out.parquet"
-        out = _Extract(tmp, row_group_size)
-        done = False
+        out = ExtractWriter(tmp, row_group_size)
         try:
-            for i, (p, header) in enumerate(zip(paths, headers), 1):
-                prog.label = f"[{i}/{len(paths)}] {p.name}:"
-                try:
-                    if _separator(p) == "\t":
-                        _extract_tsv(p, header, out, prog)
-                    else:
-                        _extract_csv(p, out, prog, work)
-                except (OSError, EOFError) as exc:
-                    raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated?")]) from None
-                except Exception as exc:  # a polars error on the comma-separated path
-                    if type(exc).__module__.split(".")[0] != "polars":
-                        raise
-                    raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated, or are some rows ragged?")]) from None
-                prog.file_done(p.stat().st_size)
-            done = True
-        finally:
-            if done:
-                out.close()
-            else:
-                out.abort()
+            _extract_all(paths, headers, out, prog, work)
+        except BaseException:
+            out.abort()
+            raise
+        out.close()
         kept = out.rows
         os.replace(tmp, out_path)
     finally:
@@ -435,3 +319,22 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     prog.label = "done:"
     prog.emit(f", {kept:,} DPRK rows kept -> {display(out_path)}")
     return {"files": len(paths), "bytes": total, "rows_scanned": prog.rows, "rows_kept": kept}
+
+
+def _extract_all(paths: list[Path], headers: list[list[str]], out: ExtractWriter, prog: _Progress, work: Path) -> None:
+    """Read each file into ``out``; a read error becomes a :class:`DataError` naming the file."""
+    for i, (p, header) in enumerate(zip(paths, headers), 1):
+        prog.label = f"[{i}/{len(paths)}] {p.name}:"
+        try:
+            if _separator(p) == "\t":
+                _extract_tsv(p, header, out, prog)
+            else:
+                _extract_csv(p, out, prog, work)
+        except (OSError, EOFError) as exc:
+            raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated?")]) from None
+        except Exception as exc:  # a polars error on the comma-separated path
+            if type(exc).__module__.split(".")[0] != "polars":
+                raise
+            raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated, or are some rows ragged?")]) from None
+        prog.file_done(p.stat().st_size)
+

@@ -1,35 +1,22 @@
-"""The Parquet writer of ``nkflows ingest-bulk``, run as its own process.
+"""The Parquet file ``nkflows ingest-bulk`` writes: the kept rows of bulk files, one row group at a time.
 
-``ingest-bulk`` reads a bulk file on one core; importing the Parquet library (pyarrow,
-a good part of a second) would otherwise wait until the reading is done. So the writer
-is started first, as ``python -m analysis.ingest.comtrade_extract_writer OUT
-ROW_GROUP_SIZE``: it imports pyarrow (only pyarrow: polars is not needed to write) on
-the other core while the file is read, then takes the kept rows on its standard input
-and writes them to ``OUT`` one row group at a time.
+:class:`ExtractWriter` takes rows as the reader finds them, either as a line of a bulk
+file (:meth:`~ExtractWriter.add_line`: UTF-8, tab-separated, no line end; split into
+the extract's columns only here) or as cells already in the extract's columns
+(:meth:`~ExtractWriter.add_cells`). Every row has the 47 API columns (a column the file
+does not carry is null; an empty cell is null), ``_file`` and ``_line``; text columns
+are ``large_string``, as polars writes and reads them.
 
-Input: one message per line, told apart by its first byte.
-
-- ``F`` and a JSON object ``{"file": NAME, "header": [COLUMN, ...]}``: the rows that
-  follow come from the file ``NAME`` whose columns are ``header`` (API spelling, in the
-  file's order).
-- ``R``, the row's line number, a tab, then the row's line as in the file (UTF-8,
-  tab-separated, without its line end): a row of the current file. Splitting it into the
-  extract's columns happens here, so the reading process spends no time on it.
-- ``J`` and a JSON array: a row already in the extract's columns (the 47 cells, text or
-  null, then ``_file`` and ``_line``).
-
-Every row has the 47 API columns (a column the file does not carry is null; an empty
-cell is null), ``_file`` and ``_line``. An empty input writes a file with no rows. Exit
-status 0 when ``OUT`` is complete; anything else means the caller must not use it.
+Memory: at most one row group of rows waits here. pyarrow is imported only when the
+first row group is written (or at :meth:`~ExtractWriter.close`), after the rows have
+been found, so that reading a file does not share the processor with the import.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from array import array
 from itertools import accumulate
+from pathlib import Path
 
 from .comtrade_layout import FINAL_COLUMNS
 
@@ -39,7 +26,7 @@ def _large_strings(pa, values: list[bytes]):
 
     ``pa.array(list)`` would do, but the first time it converts a Python list pyarrow
     imports pandas (to ask whether the list is a pandas object), which takes longer than
-    all the rest of this process.
+    all the rest of the writing.
     """
     n = len(values)
     nulls = values.count(b"")
@@ -54,57 +41,63 @@ def _large_strings(pa, values: list[bytes]):
     return pa.Array.from_buffers(pa.large_string(), n, buffers, null_count=nulls)
 
 
-def main(argv: list[str] | None = None) -> int:
-    out, row_group_size = (argv or sys.argv[1:])[:2]
-    row_group_size = int(row_group_size)
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class ExtractWriter:
+    """Rows to ``path`` (Parquet, zstd), in row groups of ``row_group_size`` rows."""
 
-    # text columns as large_string, as polars writes and reads them
-    schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])
-    writer = pq.ParquetWriter(out, schema, compression="zstd")
-    rows: list[list[bytes]] = []  # the cells of each row as UTF-8 (b"" for null), then _file
-    numbers = array("q")  # _line of each row
-    name, order = b"", [None] * len(FINAL_COLUMNS)
-    width = len(FINAL_COLUMNS) + 1
+    def __init__(self, path: Path | str, row_group_size: int) -> None:
+        self.path, self.row_group_size = Path(path), row_group_size
+        self.rows = 0  # rows added
+        self._cells: list[list[bytes]] = []  # the waiting rows' cells as UTF-8 (b"" for null), then _file
+        self._numbers = array("q")  # their _line
+        self._name, self._order = b"", [None] * len(FINAL_COLUMNS)
+        self._writer = None
 
-    def flush() -> None:
-        nonlocal numbers
-        if rows:
-            columns = [_large_strings(pa, [r[i] for r in rows]) for i in range(width)]
-            columns.append(pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)]))
-            writer.write_table(pa.Table.from_arrays(columns, schema=schema), row_group_size=row_group_size)
-            rows.clear()
-            numbers = array("q")  # the table holds the old one
+    def start_file(self, name: str, header: list[str]) -> None:
+        """Rows added with :meth:`add_line` from now on come from the file ``name`` with this header (API spelling)."""
+        self._name = name.encode("utf-8")
+        position = {c: i for i, c in enumerate(header)}
+        self._order = [position.get(c) for c in FINAL_COLUMNS]
 
-    for line in sys.stdin.buffer:
-        kind, body = line[:1], line[1:].rstrip(b"\n")
-        if kind == b"R":
-            number, _, raw = body.partition(b"\t")
-            cells = raw.split(b"\t")
-            rows.append([b"" if i is None else cells[i] for i in order] + [name])
-            numbers.append(int(number))
-        elif kind == b"J":
-            cells = json.loads(body)
-            rows.append([b"" if c is None else c.encode("utf-8") for c in cells[:-1]])
-            numbers.append(cells[-1])
-        elif kind == b"F":
-            info = json.loads(body)
-            name = info["file"].encode("utf-8")
-            position = {c: i for i, c in enumerate(info["header"])}
-            order = [position.get(c) for c in FINAL_COLUMNS]
-            continue
-        else:
-            raise ValueError(f"unknown message {kind!r}")
-        if len(rows) >= row_group_size:
-            flush()
-    flush()
-    writer.close()
-    return 0
+    def add_line(self, line_no: int, raw: bytes) -> None:
+        """A row of the current file as its line (UTF-8, tab-separated, without its line end)."""
+        cells = raw.split(b"\t")
+        self._cells.append([b"" if i is None else cells[i] for i in self._order] + [self._name])
+        self._added(line_no)
 
+    def add_cells(self, cells: list[str | None]) -> None:
+        """A row as its 47 cells (text or None), ``_file`` and ``_line``."""
+        self._cells.append([b"" if c is None else c.encode("utf-8") for c in cells[:-1]])
+        self._added(cells[-1])
 
-if __name__ == "__main__":
-    status = main()
-    sys.stderr.flush()
-    # the file is complete and closed; skip tearing down pyarrow's thread pools and modules
-    os._exit(status)
+    def _added(self, line_no: int) -> None:
+        self._numbers.append(line_no)
+        self.rows += 1
+        if len(self._cells) >= self.row_group_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self.schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        if self._cells:
+            rows = self._cells
+            columns = [_large_strings(pa, [r[i] for r in rows]) for i in range(len(FINAL_COLUMNS) + 1)]
+            columns.append(pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(self._numbers)]))
+            self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema), row_group_size=self.row_group_size)
+            self._cells, self._numbers = [], array("q")  # the table held the old buffers
+
+    def abort(self) -> None:
+        """Stop without completing the file (the caller removes it)."""
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:  # the file is thrown away; the reader's error is the one to report
+                pass
+
+    def close(self) -> None:
+        """Write the waiting rows and complete the file (a file with no rows when none were added)."""
+        self._flush()
+        self._writer.close()
