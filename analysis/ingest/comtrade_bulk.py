@@ -17,16 +17,20 @@ stays bounded whatever the file holds.
 How the rows are found
 ----------------------
 A bulk file holds millions of records of which well under 1% concern North Korea, so a
-tab-separated file is not parsed record by record. Three processes share the work:
+tab-separated file is not parsed record by record
+(:func:`analysis.ingest.linescan.candidate_lines`):
 
-1. a child (:mod:`analysis.ingest.comtrade_inflate`) inflates the file with ISA-L, cuts
-   the text into frames of whole lines and counts each frame's newlines and tabs;
-2. this process (:func:`analysis.ingest.linescan.candidate_lines`) checks every frame's
-   field count, searches it for ``408`` and keeps the lines where a reporterCode or
-   partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
-   applies);
-3. another child (:mod:`analysis.ingest.comtrade_extract_writer`), started first, imports
-   pyarrow while the file is read and writes the kept rows to Parquet.
+1. a thread inflates the file with ISA-L in pieces of several megabytes of text (ISA-L
+   lets the other thread run meanwhile);
+2. this thread checks each piece in bulk with numpy, in cache-sized blocks: its line
+   breaks (line numbers, progress), its tabs (every row must have the header's number of
+   fields, so a damaged file fails), every line's length, and the places where ``408``
+   stands as a whole number in a cell;
+3. only the lines holding such a ``408`` are split; a line is kept when its reporterCode
+   or partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
+   applies), and handed as it is to :class:`~analysis.ingest.comtrade_extract_writer.ExtractWriter`,
+   which writes Parquet one row group at a time and imports pyarrow only for the first
+   one.
 
 Timings and memory, against inflating alone, pandas and DuckDB, come from ``make bench``
 and are kept in ``docs/performance.md``, not here.
@@ -38,8 +42,8 @@ passed, never file objects. A filter that keeps few rows leaves each kept string
 memory grew with the file; :func:`scan_bulk` copies the kept strings (``concat_str``
 with ``""``) to keep it flat.
 
-This module imports polars (and pyarrow when writing) but not pandera or pandas, so the
-command starts quickly.
+This module imports numpy (and pyarrow when writing; polars only for comma-separated
+files) but not pandera or pandas, so the command starts quickly.
 """
 
 from __future__ import annotations
