@@ -201,3 +201,24 @@ def test_reader_thread_stops_when_the_search_fails(tmp_path, monkeypatch):
         cb.ingest_bulk([p], tmp_path / "out.parquet", progress=False)
     assert err.value.issues[0].line == 4
     assert not [t for t in threading.enumerate() if t.name == "inflate bulk file"]
+
+
+def test_files_of_both_layouts_and_a_csv_in_one_extract(tmp_path):
+    """Three files in one call (the bulk layout, the API layout, a comma-separated file), with row
+    groups small enough that one holds rows of two files: each row has its own file's columns."""
+    from .test_comtrade import BULK_API_LAYOUT
+
+    rows = BULK.read_bytes().decode("utf-8").split("\r\n")
+    csv = tmp_path / "bulk.csv"
+    csv.write_text("\n".join(",".join(r.split("\t")) for r in rows if r) + "\n", encoding="utf-8")
+    files = [BULK, BULK_API_LAYOUT, csv]
+    alone = [extract(f, tmp_path) for f in files]
+    out = tmp_path / "all.parquet"
+    counts = cb.ingest_bulk(files, out, progress=False, row_group_size=7)
+    together = pl.read_parquet(out)
+    assert counts["rows_kept"] == together.height == sum(a.height for a in alone) == 3 * 19
+    assert together.equals(pl.concat(alone))
+    assert together["reporterDesc"].null_count() == 2 * 19  # only the API layout carries descriptions
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(out).metadata.num_row_groups == -(-together.height // 7)

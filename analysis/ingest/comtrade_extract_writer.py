@@ -21,6 +21,9 @@ from pathlib import Path
 from .comtrade_layout import FINAL_COLUMNS
 
 
+_BITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
 def _large_strings(pa, values: list[bytes]):
     """A pyarrow large_string array of UTF-8 ``values`` (an empty one is null), built from its buffers.
 
@@ -29,13 +32,14 @@ def _large_strings(pa, values: list[bytes]):
     all the rest of the writing.
     """
     n = len(values)
-    nulls = values.count(b"")
+    present = bytes(map(bool, values))  # 1 for a value, 0 for a null
+    nulls = present.count(0)
     if nulls == n:
         return pa.nulls(n, pa.large_string())
     offsets = array("q", accumulate(map(len, values), initial=0))
     validity = None
     if nulls:  # bit i of the bitmap (little-endian) says whether value i is present
-        bits = int("".join(["1" if v else "0" for v in reversed(values)]), 2)
+        bits = int(present.translate(_BITS)[::-1], 2)
         validity = pa.py_buffer(bits.to_bytes((n + 7) // 8, "little"))
     buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))]
     return pa.Array.from_buffers(pa.large_string(), n, buffers, null_count=nulls)
@@ -47,8 +51,10 @@ class ExtractWriter:
     def __init__(self, path: Path | str, row_group_size: int) -> None:
         self.path, self.row_group_size = Path(path), row_group_size
         self.rows = 0  # rows added
-        self._cells: list[list[bytes]] = []  # the waiting rows' cells as UTF-8 (b"" for null), then _file
-        self._numbers = array("q")  # their _line
+        self._waiting = 0  # rows not yet written
+        # runs of waiting rows: (name, order, lines) for lines of one file, (None, None, rows) for rows of cells
+        self._runs: list[tuple[bytes | None, list[int | None] | None, list]] = []
+        self._numbers = array("q")  # _line of each waiting row
         self._name, self._order = b"", [None] * len(FINAL_COLUMNS)
         self._writer = None
 
@@ -59,21 +65,39 @@ class ExtractWriter:
         self._order = [position.get(c) for c in FINAL_COLUMNS]
 
     def add_line(self, line_no: int, raw: bytes) -> None:
-        """A row of the current file as its line (UTF-8, tab-separated, without its line end)."""
-        cells = raw.split(b"\t")
-        self._cells.append([b"" if i is None else cells[i] for i in self._order] + [self._name])
+        """A row of the current file as its line (UTF-8, tab-separated, without its line end, every field there)."""
+        if not self._runs or self._runs[-1][0] is not self._name:
+            self._runs.append((self._name, self._order, []))
+        self._runs[-1][2].append(raw)
         self._added(line_no)
 
     def add_cells(self, cells: list[str | None]) -> None:
         """A row as its 47 cells (text or None), ``_file`` and ``_line``."""
-        self._cells.append([b"" if c is None else c.encode("utf-8") for c in cells[:-1]])
+        if not self._runs or self._runs[-1][0] is not None:
+            self._runs.append((None, None, []))
+        self._runs[-1][2].append([b"" if c is None else c.encode("utf-8") for c in cells[:-1]])
         self._added(cells[-1])
 
     def _added(self, line_no: int) -> None:
         self._numbers.append(line_no)
         self.rows += 1
-        if len(self._cells) >= self.row_group_size:
+        self._waiting += 1
+        if self._waiting >= self.row_group_size:
             self._flush()
+
+    def _columns(self) -> list[list[bytes]]:
+        """The waiting rows as 48 columns of UTF-8 cells (b"" for null): the 47 API columns and ``_file``."""
+        columns: list[list[bytes]] = [[] for _ in range(len(FINAL_COLUMNS) + 1)]
+        for name, order, rows in self._runs:
+            if order is None:  # rows of cells, already in the extract's columns
+                for column, values in zip(columns, zip(*rows)):
+                    column.extend(values)
+                continue
+            fields = list(zip(*[raw.split(b"\t") for raw in rows]))  # the file's columns
+            for column, i in zip(columns, order):
+                column.extend(fields[i] if i is not None else [b""] * len(rows))
+            columns[-1].extend([name] * len(rows))
+        return columns
 
     def _flush(self) -> None:
         import pyarrow as pa
@@ -82,12 +106,11 @@ class ExtractWriter:
         if self._writer is None:
             self.schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])
             self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
-        if self._cells:
-            rows = self._cells
-            columns = [_large_strings(pa, [r[i] for r in rows]) for i in range(len(FINAL_COLUMNS) + 1)]
-            columns.append(pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(self._numbers)]))
+        if self._waiting:
+            columns = [_large_strings(pa, values) for values in self._columns()]
+            columns.append(pa.Array.from_buffers(pa.int64(), self._waiting, [None, pa.py_buffer(self._numbers)]))
             self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema), row_group_size=self.row_group_size)
-            self._cells, self._numbers = [], array("q")  # the table held the old buffers
+            self._runs, self._numbers, self._waiting = [], array("q"), 0  # the table held the old buffers
 
     def abort(self) -> None:
         """Stop without completing the file (the caller removes it)."""
