@@ -16,14 +16,17 @@
 Every command runs as its own process, started by a small launcher
 (:mod:`bench.measure`) that measures its wall time and its peak memory: the largest
 resident set of the process and of any process it waited for (``os.wait4``). Each
-measurement is repeated (bulk: ``--repeat`` rounds of all three tools, default 2; full
-build: 3 runs; no-op build: 9) and ``wall_s`` is the fastest run (``wall_max_s`` the
-slowest): on a shared machine, other work only ever adds time. Ratios compare tools
-measured in the same run (machines differ): ``ratio_vs_pandas`` = pandas' wall time /
-this tool's (above 1 = faster than pandas), likewise ``ratio_vs_duckdb``, and
-``share_of_inflate`` = inflate-only's wall time / this tool's (1 = as fast as merely
-inflating the file; the target for ingest-bulk is 0.70 or more). ``mb_per_s``
-counts the file as stored (gzip); ``text_mb`` is its size decompressed.
+measurement is repeated (bulk: ``--repeat`` rounds of the four commands, inflate-only
+first and ingest-bulk right after it, default 3; full build: 3 runs; no-op build: 9) and
+``wall_s`` is the fastest run (``wall_max_s`` the slowest): on a shared machine, other
+work only ever adds time. Ratios compare tools measured in the same run (machines
+differ): ``ratio_vs_pandas`` = pandas' wall time / this tool's (above 1 = faster than
+pandas), likewise ``ratio_vs_duckdb``, and ``share_of_inflate`` = inflate-only's wall
+time / this tool's (1 = as fast as merely inflating the file), fastest against fastest.
+``share_of_inflate_median`` is the same ratio taken within each round (the two commands
+ran back to back, under the same load) and then the median over the rounds; the
+target for ingest-bulk (0.70 or more) is checked on it. ``mb_per_s`` counts the file as
+stored (gzip); ``text_mb`` is its size decompressed.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import json
 import os
 import shlex
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -50,6 +54,7 @@ SEED = 408
 VENV_BIN = Path(sys.executable).parent
 
 PANDAS, DUCKDB, INFLATE = "pandas (read_csv chunks)", "duckdb", "inflate-only (ISA-L, 1 core)"
+INGEST = "nkflows ingest-bulk"
 TARGETS = {
     "full_build_s": 20.0,
     "noop_build_s": 1.0,
@@ -60,7 +65,7 @@ TARGETS = {
 }
 
 COLUMNS = ["benchmark", "tool", "rows", "file_mb", "text_mb", "runs", "wall_s", "wall_max_s", "rows_per_s", "mb_per_s",
-           "peak_rss_mb", "ratio_vs_pandas", "ratio_vs_duckdb", "share_of_inflate"]
+           "peak_rss_mb", "ratio_vs_pandas", "ratio_vs_duckdb", "share_of_inflate", "share_of_inflate_median"]
 
 
 class BenchError(RuntimeError):
@@ -135,7 +140,7 @@ def _build_row(tool: str, runs: list[Measured]) -> dict:
 
 # ------------------------------------------------------------------------------ bulk
 def _kept(tool: str, run: Measured) -> int:
-    if tool == "nkflows ingest-bulk":  # prints "files: 1, bytes: ..., rows_kept: 4,509"
+    if tool == INGEST:  # prints "files: 1, bytes: ..., rows_kept: 4,509"
         fields = dict(part.split(": ") for part in run.stdout.strip().splitlines()[-1].split(", "))
         return int(fields["rows_kept"].replace(",", ""))
     return json.loads(run.stdout.strip().splitlines()[-1])["rows_kept"]
@@ -152,11 +157,11 @@ def bench_bulk(sizes: tuple[int, ...], repeat: int) -> list[dict]:
             say(f"bulk: {path.name} (drawn once, then reused)")
             info = ensure(path, n, SEED, progress=True)
             expected = len(expected_dprk_lines(n, SEED))
-            tools = {
-                "nkflows ingest-bulk": [str(VENV_BIN / "nkflows"), "ingest-bulk", str(path), "--out", str(work / "nkflows.parquet"), "--quiet"],
+            tools = {  # inflate-only and ingest-bulk back to back in each round, so their ratio sees the same load
+                INFLATE: [sys.executable, "-m", "bench.contenders", "inflate", str(path), str(work / "none")],
+                INGEST: [str(VENV_BIN / "nkflows"), "ingest-bulk", str(path), "--out", str(work / "nkflows.parquet"), "--quiet"],
                 PANDAS: [sys.executable, "-m", "bench.contenders", "pandas", str(path), str(work / "pandas.parquet")],
                 DUCKDB: [sys.executable, "-m", "bench.contenders", "duckdb", str(path), str(work / "duckdb.parquet")],
-                INFLATE: [sys.executable, "-m", "bench.contenders", "inflate", str(path), str(work / "none")],
             }
             runs: dict[str, list[Measured]] = {tool: [] for tool in tools}
             for i in range(repeat):  # rounds: a burst of load on the machine hits every tool alike
@@ -178,6 +183,8 @@ def bench_bulk(sizes: tuple[int, ...], repeat: int) -> list[dict]:
                     "peak_rss_mb": max(r.peak_rss_mb for r in rs),
                     "ratio_vs_pandas": best[PANDAS] / wall, "ratio_vs_duckdb": best[DUCKDB] / wall,
                     "share_of_inflate": best[INFLATE] / wall,
+                    # the same ratio within each round (inflate-only run just before), then the median of the rounds
+                    "share_of_inflate_median": statistics.median(i.wall_s / r.wall_s for i, r in zip(runs[INFLATE], rs)),
                 })
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -189,7 +196,7 @@ def _fmt(v: object, col: str) -> str:
     if v is None or v == "":
         return ""
     if isinstance(v, float):
-        if col.startswith("ratio") or col == "share_of_inflate":
+        if col.startswith(("ratio", "share")):
             return f"{v:.2f}"
         if col in ("rows_per_s",):
             return f"{v:.0f}"
@@ -220,13 +227,15 @@ def verdicts(rows: list[dict]) -> list[str]:
             line(r["wall_max_s"] < TARGETS["full_build_s"], f"full build {r['wall_s']:.2f} s (slowest of {r['runs']}: {r['wall_max_s']:.2f} s) < {TARGETS['full_build_s']:.0f} s")
         if r["benchmark"] == "build" and r["tool"] == "make report (no-op)":
             line(r["wall_max_s"] < TARGETS["noop_build_s"], f"no-op build {r['wall_s']:.3f} s (slowest of {r['runs']}: {r['wall_max_s']:.3f} s) < {TARGETS['noop_build_s']:.0f} s")
-    ours = [r for r in rows if r["benchmark"] == "bulk" and r["tool"] == "nkflows ingest-bulk"]
+    ours = [r for r in rows if r["benchmark"] == "bulk" and r["tool"] == INGEST]
     for r in ours:
         n = f"{r['rows']:,} rows:"
         line(r["ratio_vs_pandas"] >= TARGETS["speedup_vs_pandas"], f"{n} ingest-bulk {r['ratio_vs_pandas']:.1f}x pandas' throughput (target >= 5x)")
         line(r["ratio_vs_duckdb"] >= TARGETS["speedup_vs_duckdb"], f"{n} ingest-bulk {r['ratio_vs_duckdb']:.2f}x DuckDB's throughput (target >= 1x)")
         line(r["peak_rss_mb"] <= TARGETS["peak_rss_mb"], f"{n} ingest-bulk peak memory {r['peak_rss_mb']:.0f} MB <= 200 MB")
-        line(r["share_of_inflate"] >= TARGETS["share_of_inflate"], f"{n} ingest-bulk at {r['share_of_inflate']:.0%} of inflate-only speed (target >= 70%)")
+        line(r["share_of_inflate_median"] >= TARGETS["share_of_inflate"],
+             f"{n} ingest-bulk at {r['share_of_inflate_median']:.0%} of inflate-only speed (median of {r['runs']} rounds, each run right after "
+             f"inflate-only; {r['share_of_inflate']:.0%} fastest against fastest; target >= 70%)")
     if len(ours) >= 2:
         lo, hi = ours[0], ours[-1]
         growth = hi["peak_rss_mb"] - lo["peak_rss_mb"]
@@ -236,7 +245,8 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 
 def table(rows: list[dict]) -> str:
-    cols = ["benchmark", "tool", "rows", "file_mb", "runs", "wall_s", "wall_max_s", "rows_per_s", "mb_per_s", "peak_rss_mb", "ratio_vs_pandas", "ratio_vs_duckdb", "share_of_inflate"]
+    cols = ["benchmark", "tool", "rows", "file_mb", "runs", "wall_s", "wall_max_s", "rows_per_s", "mb_per_s", "peak_rss_mb", "ratio_vs_pandas",
+            "ratio_vs_duckdb", "share_of_inflate", "share_of_inflate_median"]
     cells = [cols] + [[_fmt(r.get(c), c) for c in cols] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
     return "\n".join("  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in cells)
@@ -246,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Benchmark the build and UN Comtrade bulk ingestion.")
     p.add_argument("--only", choices=["build", "bulk"], help="run one of the two benchmarks")
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="bulk file sizes in rows (default 1, 4 and 10 million)")
-    p.add_argument("--repeat", type=int, default=2, help="runs of each tool on each bulk file, in rounds; the fastest is kept (default 2; the full build runs 3 times)")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each tool on each bulk file, in rounds; the fastest is kept and ratios to inflate-only "
+                   "are also taken round by round, their median reported (default 3; the full build runs 3 times)")
     p.add_argument("--out", type=Path, default=OUT)
     a = p.parse_args(argv)
     t0 = time.perf_counter()

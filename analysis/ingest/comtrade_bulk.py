@@ -17,16 +17,20 @@ stays bounded whatever the file holds.
 How the rows are found
 ----------------------
 A bulk file holds millions of records of which well under 1% concern North Korea, so a
-tab-separated file is not parsed record by record. Three processes share the work:
+tab-separated file is not parsed record by record
+(:func:`analysis.ingest.linescan.candidate_lines`):
 
-1. a child (:mod:`analysis.ingest.comtrade_inflate`) inflates the file with ISA-L, cuts
-   the text into frames of whole lines and counts each frame's newlines and tabs;
-2. this process (:func:`analysis.ingest.linescan.candidate_lines`) checks every frame's
-   field count, searches it for ``408`` and keeps the lines where a reporterCode or
-   partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
-   applies);
-3. another child (:mod:`analysis.ingest.comtrade_extract_writer`), started first, imports
-   pyarrow while the file is read and writes the kept rows to Parquet.
+1. a thread inflates the file with ISA-L in pieces of several megabytes of text (ISA-L
+   lets the other thread run meanwhile);
+2. this thread checks each piece in bulk with numpy, in cache-sized blocks: its line
+   breaks (line numbers, progress), its tabs (every row must have the header's number of
+   fields, so a damaged file fails), every line's length, and the places where ``408``
+   stands as a whole number in a cell;
+3. only the lines holding such a ``408`` are split; a line is kept when its reporterCode
+   or partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
+   applies), and handed as it is to :class:`~analysis.ingest.comtrade_extract_writer.ExtractWriter`,
+   which writes Parquet one row group at a time and imports pyarrow only for the first
+   one.
 
 Timings and memory, against inflating alone, pandas and DuckDB, come from ``make bench``
 and are kept in ``docs/performance.md``, not here.
@@ -38,14 +42,13 @@ passed, never file objects. A filter that keeps few rows leaves each kept string
 memory grew with the file; :func:`scan_bulk` copies the kept strings (``concat_str``
 with ``""``) to keep it flat.
 
-This module imports polars (and pyarrow when writing) but not pandera or pandas, so the
-command starts quickly.
+This module imports numpy (and pyarrow when writing; polars only for comma-separated
+files) but not pandera or pandas, so the command starts quickly.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
 import shutil
@@ -57,6 +60,7 @@ from typing import Callable, Iterable
 
 from ..errors import DataError, Issue
 from ..paths import display
+from .comtrade_extract_writer import ExtractWriter
 from .comtrade_layout import DPRK, FINAL_COLUMNS, KNOWN, OPTIONAL, REQUIRED, canonical
 
 #: The longest line (header or row) a bulk file may have. Real rows are about 150 bytes
@@ -220,94 +224,6 @@ class _Progress:
             )
 
 
-class _Extract:
-    """The output Parquet file, written by a separate process (:mod:`analysis.ingest.comtrade_extract_writer`).
-
-    The writer is started when this object is made, so that it imports pyarrow on the
-    other core while this process reads the input. Kept rows are sent to
-    it as JSON lines, in batches, by a thread of this process, so that reading never
-    waits for the writer to be ready: at most :data:`_QUEUED` batches of :data:`_BATCH`
-    rows wait in memory, and the writer holds one row group of ``row_group_size`` rows.
-    """
-
-    def __init__(self, path: Path, row_group_size: int) -> None:
-        import queue
-        import subprocess
-        import threading
-
-        self.path = path
-        self.row_group_size = row_group_size
-        self.rows = 0
-        self.lines: list[bytes] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "analysis.ingest.comtrade_extract_writer", str(path), str(row_group_size)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        self.queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
-        self.broken = False
-        self.sender = threading.Thread(target=self._send, name="send rows to the Parquet writer", daemon=True)
-        self.sender.start()
-
-    def _send(self) -> None:
-        while (blob := self.queue.get()) is not None:
-            if self.broken:
-                continue
-            try:
-                self.proc.stdin.write(blob)
-            except (BrokenPipeError, OSError):
-                self.broken = True
-        try:
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            self.broken = True
-
-    def add(self, cells: list[str | None]) -> None:
-        self.lines.append(json.dumps(cells, ensure_ascii=False).encode("utf-8"))
-        self.rows += 1
-        if len(self.lines) >= _BATCH:
-            self._put()
-
-    def _put(self) -> None:
-        if self.lines:
-            self.queue.put(b"\n".join(self.lines) + b"\n")
-            self.lines = []
-        if self.broken:
-            self._failed()
-
-    def add_frame(self, frame) -> None:
-        """Rows already in a polars frame with the extract's columns (the comma-separated path)."""
-        for row in frame.iter_rows():
-            self.add(list(row))
-
-    def _failed(self) -> None:
-        self.proc.kill()
-        err = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
-        self.proc.wait()
-        raise DataError([Issue(display(self.path), None, None, f"the Parquet writer stopped ({err[-1] if err else 'exit status ' + str(self.proc.returncode)})")])
-
-    def close(self) -> None:
-        self._put()
-        self.queue.put(None)
-        self.sender.join()
-        err = self.proc.stderr.read()
-        if self.proc.wait() != 0 or self.broken:
-            lines = err.decode("utf-8", "replace").strip().splitlines()
-            raise DataError([Issue(display(self.path), None, None, f"the Parquet writer stopped ({lines[-1] if lines else 'exit status ' + str(self.proc.returncode)})")])
-
-    def abort(self) -> None:
-        """Stop the writer without waiting for a complete file (on an error)."""
-        self.proc.kill()
-        self.broken = True
-        self.queue.put(None)
-        self.sender.join()
-        self.proc.wait()
-        self.proc.stderr.close()
-
-
-_BATCH = 500  # kept rows sent to the writer at a time
-_QUEUED = 16  # batches that may wait for the writer
-
-
 _INTEGER = re.compile(rb"^\s*[+-]?\d+\s*$")
 
 
@@ -316,7 +232,7 @@ def _code_is(cell: bytes, code: int) -> bool:
     return bool(_INTEGER.match(cell)) and int(cell) == code
 
 
-def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) -> None:
+def _extract_tsv(path: Path, header: list[str], out: ExtractWriter, prog: _Progress) -> None:
     """Add the DPRK rows of one tab-separated bulk file to ``out``, reading only the candidate lines.
 
     :func:`~analysis.ingest.linescan.candidate_lines` keeps the lines whose reporterCode
@@ -330,9 +246,9 @@ def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) 
 
     name = display(path)
     codes = (header.index("reporterCode"), header.index("partnerCode"))
-    position = {c: header.index(c) for c in FINAL_COLUMNS if c in header}
-    order = [position.get(c) for c in FINAL_COLUMNS]
-    for found in candidate_lines(path, str(DPRK).encode(), len(header), codes, max_line=MAX_LINE):
+    dprk = str(DPRK).encode()
+    out.start_file(name, header)
+    for found in candidate_lines(path, dprk, len(header), codes, max_line=MAX_LINE):
         prog.at(found.lines_scanned - 1, found.bytes_read)
         if not found.lines:
             continue
@@ -340,16 +256,21 @@ def _extract_tsv(path: Path, header: list[str], out: _Extract, prog: _Progress) 
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
             cells = raw.split(b"\t")
-            if not (_code_is(cells[codes[0]], DPRK) or _code_is(cells[codes[1]], DPRK)):
+            rep, par = cells[codes[0]], cells[codes[1]]
+            if not (rep == dprk or par == dprk or _code_is(rep, DPRK) or _code_is(par, DPRK)):
                 continue
             try:
-                text = [c.decode("utf-8") for c in cells]
-            except UnicodeDecodeError as err:
-                raise DataError([Issue(name, line_no, None, f"row is not UTF-8 text ({err.reason} at byte {err.start} of its cell)")]) from None
-            out.add([None if i is None or text[i] == "" else text[i] for i in order] + [name, line_no])
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                for cell in cells:  # name the cell's byte, as a reader of the row would see it
+                    try:
+                        cell.decode("utf-8")
+                    except UnicodeDecodeError as err:
+                        raise DataError([Issue(name, line_no, None, f"row is not UTF-8 text ({err.reason} at byte {err.start} of its cell)")]) from None
+            out.add_line(line_no, raw)
 
 
-def _extract_csv(path: Path, out: _Extract, prog: _Progress, work: Path) -> None:
+def _extract_csv(path: Path, out: ExtractWriter, prog: _Progress, work: Path) -> None:
     """Add the DPRK rows of one comma-separated bulk file to ``out``, through :func:`scan_bulk`."""
     import pyarrow.parquet as pq
 
@@ -358,7 +279,8 @@ def _extract_csv(path: Path, out: _Extract, prog: _Progress, work: Path) -> None
     import polars as pl
 
     for batch in pq.ParquetFile(part).iter_batches(batch_size=out.row_group_size):
-        out.add_frame(pl.from_arrow(batch))
+        for row in pl.from_arrow(batch).iter_rows():
+            out.add_cells(list(row))
     part.unlink()
 
 
@@ -387,29 +309,13 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     work = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", dir=out_path.parent))
     try:
         tmp = work / "out.parquet"
-        out = _Extract(tmp, row_group_size)
-        done = False
+        out = ExtractWriter(tmp, row_group_size)
         try:
-            for i, (p, header) in enumerate(zip(paths, headers), 1):
-                prog.label = f"[{i}/{len(paths)}] {p.name}:"
-                try:
-                    if _separator(p) == "\t":
-                        _extract_tsv(p, header, out, prog)
-                    else:
-                        _extract_csv(p, out, prog, work)
-                except (OSError, EOFError) as exc:
-                    raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated?")]) from None
-                except Exception as exc:  # a polars error on the comma-separated path
-                    if type(exc).__module__.split(".")[0] != "polars":
-                        raise
-                    raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated, or are some rows ragged?")]) from None
-                prog.file_done(p.stat().st_size)
-            done = True
-        finally:
-            if done:
-                out.close()
-            else:
-                out.abort()
+            _extract_all(paths, headers, out, prog, work)
+        except BaseException:
+            out.abort()
+            raise
+        out.close()
         kept = out.rows
         os.replace(tmp, out_path)
     finally:
@@ -417,3 +323,22 @@ def ingest_bulk(paths: Iterable[Path | str], out_path: Path | str, progress: boo
     prog.label = "done:"
     prog.emit(f", {kept:,} DPRK rows kept -> {display(out_path)}")
     return {"files": len(paths), "bytes": total, "rows_scanned": prog.rows, "rows_kept": kept}
+
+
+def _extract_all(paths: list[Path], headers: list[list[str]], out: ExtractWriter, prog: _Progress, work: Path) -> None:
+    """Read each file into ``out``; a read error becomes a :class:`DataError` naming the file."""
+    for i, (p, header) in enumerate(zip(paths, headers), 1):
+        prog.label = f"[{i}/{len(paths)}] {p.name}:"
+        try:
+            if _separator(p) == "\t":
+                _extract_tsv(p, header, out, prog)
+            else:
+                _extract_csv(p, out, prog, work)
+        except (OSError, EOFError) as exc:
+            raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated?")]) from None
+        except Exception as exc:  # a polars error on the comma-separated path
+            if type(exc).__module__.split(".")[0] != "polars":
+                raise
+            raise DataError([Issue(display(p), None, None, f"cannot read the bulk file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); is it truncated, or are some rows ragged?")]) from None
+        prog.file_done(p.stat().st_size)
+

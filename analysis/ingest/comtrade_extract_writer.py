@@ -1,50 +1,126 @@
-"""The Parquet writer of ``nkflows ingest-bulk``, run as its own process.
+"""The Parquet file ``nkflows ingest-bulk`` writes: the kept rows of bulk files, one row group at a time.
 
-``ingest-bulk`` reads a bulk file on one core; importing the Parquet library (pyarrow,
-a good part of a second) would otherwise wait until the reading is done. So the writer
-is started first, as ``python -m analysis.ingest.comtrade_extract_writer OUT
-ROW_GROUP_SIZE``: it imports pyarrow (only pyarrow: polars is not needed to write) on
-the other core while the file is read, then takes the kept rows on its standard input
-and writes them to ``OUT`` one row group at a time.
+:class:`ExtractWriter` takes rows as the reader finds them, either as a line of a bulk
+file (:meth:`~ExtractWriter.add_line`: UTF-8, tab-separated, no line end; split into
+the extract's columns only here) or as cells already in the extract's columns
+(:meth:`~ExtractWriter.add_cells`). Every row has the 47 API columns (a column the file
+does not carry is null; an empty cell is null), ``_file`` and ``_line``; text columns
+are ``large_string``, as polars writes and reads them.
 
-Input: one JSON array per line, the 47 cells (text or null) followed by ``_file`` and
-``_line``. An empty input writes a file with no rows. Exit status 0 when ``OUT`` is
-complete; anything else means the caller must not use it.
+Memory: at most one row group of rows waits here. pyarrow is imported only when the
+first row group is written (or at :meth:`~ExtractWriter.close`), after the rows have
+been found, so that reading a file does not share the processor with the import.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+from array import array
+from itertools import accumulate
+from pathlib import Path
 
 from .comtrade_layout import FINAL_COLUMNS
 
 
-def main(argv: list[str] | None = None) -> int:
-    out, row_group_size = (argv or sys.argv[1:])[:2]
-    row_group_size = int(row_group_size)
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    # text columns as large_string, as polars writes and reads them
-    schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])
-    writer = pq.ParquetWriter(out, schema, compression="zstd")
-    rows: list[list] = []
-
-    def flush() -> None:
-        if rows:
-            columns = [pa.array([r[i] for r in rows], type=f.type) for i, f in enumerate(schema)]
-            writer.write_table(pa.Table.from_arrays(columns, schema=schema), row_group_size=row_group_size)
-            rows.clear()
-
-    for line in sys.stdin.buffer:
-        rows.append(json.loads(line))
-        if len(rows) >= row_group_size:
-            flush()
-    flush()
-    writer.close()
-    return 0
+_BITS = bytes.maketrans(b"\x00\x01", b"01")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _large_strings(pa, values: list[bytes]):
+    """A pyarrow large_string array of UTF-8 ``values`` (an empty one is null), built from its buffers.
+
+    ``pa.array(list)`` would do, but the first time it converts a Python list pyarrow
+    imports pandas (to ask whether the list is a pandas object), which takes longer than
+    all the rest of the writing.
+    """
+    n = len(values)
+    present = bytes(map(bool, values))  # 1 for a value, 0 for a null
+    nulls = present.count(0)
+    if nulls == n:
+        return pa.nulls(n, pa.large_string())
+    offsets = array("q", accumulate(map(len, values), initial=0))
+    validity = None
+    if nulls:  # bit i of the bitmap (little-endian) says whether value i is present
+        bits = int(present.translate(_BITS)[::-1], 2)
+        validity = pa.py_buffer(bits.to_bytes((n + 7) // 8, "little"))
+    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))]
+    return pa.Array.from_buffers(pa.large_string(), n, buffers, null_count=nulls)
+
+
+class ExtractWriter:
+    """Rows to ``path`` (Parquet, zstd), in row groups of ``row_group_size`` rows."""
+
+    def __init__(self, path: Path | str, row_group_size: int) -> None:
+        self.path, self.row_group_size = Path(path), row_group_size
+        self.rows = 0  # rows added
+        self._waiting = 0  # rows not yet written
+        # runs of waiting rows: (name, order, lines) for lines of one file, (None, None, rows) for rows of cells
+        self._runs: list[tuple[bytes | None, list[int | None] | None, list]] = []
+        self._numbers = array("q")  # _line of each waiting row
+        self._name, self._order = b"", [None] * len(FINAL_COLUMNS)
+        self._writer = None
+
+    def start_file(self, name: str, header: list[str]) -> None:
+        """Rows added with :meth:`add_line` from now on come from the file ``name`` with this header (API spelling)."""
+        self._name = name.encode("utf-8")
+        position = {c: i for i, c in enumerate(header)}
+        self._order = [position.get(c) for c in FINAL_COLUMNS]
+
+    def add_line(self, line_no: int, raw: bytes) -> None:
+        """A row of the current file as its line (UTF-8, tab-separated, without its line end, every field there)."""
+        if not self._runs or self._runs[-1][0] is not self._name:
+            self._runs.append((self._name, self._order, []))
+        self._runs[-1][2].append(raw)
+        self._added(line_no)
+
+    def add_cells(self, cells: list[str | None]) -> None:
+        """A row as its 47 cells (text or None), ``_file`` and ``_line``."""
+        if not self._runs or self._runs[-1][0] is not None:
+            self._runs.append((None, None, []))
+        self._runs[-1][2].append([b"" if c is None else c.encode("utf-8") for c in cells[:-1]])
+        self._added(cells[-1])
+
+    def _added(self, line_no: int) -> None:
+        self._numbers.append(line_no)
+        self.rows += 1
+        self._waiting += 1
+        if self._waiting >= self.row_group_size:
+            self._flush()
+
+    def _columns(self) -> list[list[bytes]]:
+        """The waiting rows as 48 columns of UTF-8 cells (b"" for null): the 47 API columns and ``_file``."""
+        columns: list[list[bytes]] = [[] for _ in range(len(FINAL_COLUMNS) + 1)]
+        for name, order, rows in self._runs:
+            if order is None:  # rows of cells, already in the extract's columns
+                for column, values in zip(columns, zip(*rows)):
+                    column.extend(values)
+                continue
+            fields = list(zip(*[raw.split(b"\t") for raw in rows]))  # the file's columns
+            for column, i in zip(columns, order):
+                column.extend(fields[i] if i is not None else [b""] * len(rows))
+            columns[-1].extend([name] * len(rows))
+        return columns
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self.schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        if self._waiting:
+            columns = [_large_strings(pa, values) for values in self._columns()]
+            columns.append(pa.Array.from_buffers(pa.int64(), self._waiting, [None, pa.py_buffer(self._numbers)]))
+            self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema), row_group_size=self.row_group_size)
+            self._runs, self._numbers, self._waiting = [], array("q"), 0  # the table held the old buffers
+
+    def abort(self) -> None:
+        """Stop without completing the file (the caller removes it)."""
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:  # the file is thrown away; the reader's error is the one to report
+                pass
+
+    def close(self) -> None:
+        """Write the waiting rows and complete the file (a file with no rows when none were added)."""
+        self._flush()
+        self._writer.close()

@@ -2,52 +2,63 @@
 
 A UN Comtrade bulk file holds millions of records of which a few thousand concern North
 Korea. Parsing every field of every record (what a CSV reader does) costs far more than
-decompressing the file, so :func:`candidate_lines` does the cheap part first: it reads
-the text chunk by chunk and returns, per chunk, only the lines that contain a byte
-string such as ``b"408"``. The caller then parses those few lines with a real CSV reader
-and applies the exact rule; any line whose cell reads 408 contains the bytes ``408``, so
-nothing is lost, and the false candidates (a value that happens to contain 408) are
-dropped by the exact rule.
+decompressing the file, so :func:`candidate_lines` does the cheap part first and parses
+only the few lines that may matter.
 
-Memory is bounded by the chunk size (a few megabytes), whatever the size of the file.
-While searching, every chunk's tabs are counted: a total other than (fields - 1) x lines
-means a ragged line (one whose number of tabs differs from the header's), and the chunk
-is split to name it, so a damaged file still fails. Every candidate line is checked on
-its own; a chunk whose total is right although one line has a tab too many and another
-one too few would pass this check, but not if either is a candidate. Blank lines are
-allowed and skipped; line numbers are 1-based physical lines (the header is line 1). A
-gzip file may have several members (as ``pigz`` or ``bgzip`` write them); a truncated
-one is an error.
+How a file is read
+------------------
+- **Two threads.** A reading thread (:func:`_prefetch`) inflates the file with ISA-L in
+  pieces of :data:`CHUNK` bytes of text (ISA-L, like zlib, lets other threads run while it
+  inflates), and hands them over through a queue of at most :data:`_QUEUED` pieces. The
+  calling thread checks and searches the previous piece meanwhile. Memory is a few pieces
+  and three work arrays of :data:`CHUNK` bytes, whatever the size of the file.
+- **Whole lines only.** A piece is cut after its last line break; the rest is carried
+  over to the next piece (a line that straddles two pieces is checked and searched as
+  one small buffer). A last line without a line break gets one.
+- **Every line is checked, in bulk.** Per piece, with numpy over the bytes: the number of
+  line breaks (for line numbers and progress) and the number of tabs; a total other than
+  (fields - 1) x lines means a ragged line, and only then is the piece split into lines to
+  name it (blank lines are allowed and skipped). A line longer than ``max_line`` bytes is
+  an error: every window of ``max_line // 2`` bytes of a piece must hold a line break
+  (``bytes.find``, which stops at the first one), and only when one does not are the line
+  lengths measured. A carried-over partial line longer than ``max_line`` stops the read,
+  so a file without line breaks fails after ``max_line`` bytes.
+- **Only candidate lines are parsed.** The token (``408``) is found with numpy (the
+  positions where its bytes follow one another) and a hit counts only where it is a whole
+  number in its cell (:data:`_BEFORE`, :data:`_AFTER`), so a value such as ``1408.5``
+  costs nothing. Each remaining line is split into cells, its number of fields checked
+  exactly, and kept when one of the given columns contains the token; the caller applies
+  the exact rule to those few lines.
 
-Gzip is inflated by ISA-L in a child process (:mod:`analysis.ingest.comtrade_inflate`,
-:data:`INFLATE_PROCESS`), so that inflating the next piece (one core) overlaps with
-searching this one (the other core); ISA-L inflates about twice as fast as zlib. The
-child's exit status tells a whole file from a truncated one. Measured speeds, against
-inflating alone, are kept in ``docs/performance.md`` (``make bench``), not here.
+A chunk whose tab total is right although one line has a tab too many and another one too
+few passes the bulk check; it is caught when either line is a candidate. Line numbers are
+1-based physical lines (the header is line 1). A gzip file may have several members (as
+``pigz`` or ``bgzip`` write them); a truncated one, or bytes after the last one that are
+not gzip, is an error. Measured speeds, against inflating alone, are kept in
+``docs/performance.md`` (``make bench``), not here.
 """
 
 from __future__ import annotations
 
+import queue
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from isal import isal_zlib
-
 from ..errors import DataError, Issue
 from ..paths import display
 
-#: Bytes of text searched at a time (the last partial line is carried over).
+#: Bytes of text inflated and searched at a time (the last partial line is carried over).
 CHUNK = 8 << 20
 _READ = 1 << 20  # compressed bytes read at a time
-#: Inflate, cut and count in a child process (True, :mod:`analysis.ingest.comtrade_inflate`)
-#: or in this one (False).
-INFLATE_PROCESS = True
-_NL, _TAB = ord("\n"), ord("\t")
+_QUEUED = 2  # inflated pieces that may wait for the searching thread
 #: A cell that reads as the token, spaces stripped, has one of these just before the token
-#: (a tab, a space, a sign or a leading zero) and one of these just after it.
-_BEFORE = frozenset(b"\t +0")
-_AFTER = frozenset(b"\t \r\n")
+#: (a tab, a space, a sign, a leading zero, or the start of the line) and one of these just after it.
+_BEFORE = b"\t\n +0"
+_AFTER = b"\t \r\n"
+_NL, _TAB = ord("\n"), ord("\t")
 
 
 @dataclass
@@ -60,25 +71,26 @@ class Candidates:
     bytes_read: int  # bytes of the file as stored (compressed or not) read so far
 
 
-def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
-    """The text of ``path`` (decompressed if it ends in ``.gz``) in pieces of at most :data:`CHUNK` bytes,
+def _text_chunks(path: Path, chunk: int, read: int) -> Iterator[tuple[bytes, int]]:
+    """The text of ``path`` (inflated if it ends in ``.gz``) in pieces of at most ``chunk`` bytes,
     each with the bytes of the file (as stored) read so far."""
     name = display(path)
     if not path.exists():
         raise DataError([Issue(name, None, None, "file does not exist")])
     with open(path, "rb") as fh:
         if not path.name.endswith(".gz"):
-            while data := fh.read(CHUNK):
+            while data := fh.read(chunk):
                 yield data, fh.tell()
             return
-    with open(path, "rb") as fh:
+        from isal import isal_zlib
+
         d = isal_zlib.decompressobj(31)  # 31: a gzip member
         fed = False  # the current gzip member has received input
-        while data := fh.read(_READ):
+        while data := fh.read(read):
             while data:
                 fed = True
                 try:
-                    out = d.decompress(data, CHUNK)
+                    out = d.decompress(data, chunk)
                 except isal_zlib.error as exc:
                     raise DataError([Issue(name, None, None, f"not a readable gzip file ({exc})")]) from None
                 if out:
@@ -90,6 +102,56 @@ def _text_chunks(path: Path) -> Iterator[tuple[bytes, int]]:
                     data = d.unconsumed_tail
         if fed:
             raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")])
+
+
+_END = object()
+
+
+def _prefetch(pieces: Iterator, depth: int) -> Iterator:
+    """The items of ``pieces``, produced by another thread at most ``depth`` items ahead.
+
+    An exception in the producer is raised here, in the consumer; a consumer that stops
+    early (an error, a closed generator) stops the producer too.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in pieces:
+                if not put((item, None)):
+                    return
+            put((_END, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put((_END, exc))
+
+    worker = threading.Thread(target=produce, name="inflate bulk file", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = q.get()
+            if item is _END:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                q.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()
 
 
 def _ragged_issue(name: str, line: int, fields: int, tabs: int) -> Issue:
@@ -114,189 +176,169 @@ def _too_long(name: str, line: int, max_line: int) -> DataError:
     return DataError([Issue(name, line, None, f"line is longer than {max_line:,} bytes (damaged file, or not a line-based text file); reading stopped here so memory stays bounded")])
 
 
+_BLOCK = 1 << 18  # bytes checked at a time: the work arrays stay in the processor's cache
+
+
+class _Scanner:
+    """Checks and searches whole lines of text, block by block, reusing small work arrays."""
+
+    def __init__(self, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None, max_line: int) -> None:
+        import numpy as np
+
+        self.np = np
+        self.name, self.token, self.tabs, self.columns, self.max_line = name, token, fields - 1, columns, max_line
+        self.window = max(1, max_line // 2)
+        size = _BLOCK + len(token)
+        self.is_nl, self.work, self.hit = (np.empty(size, bool) for _ in range(3))
+        self.before, self.after = np.zeros(256, bool), np.zeros(256, bool)  # bytes allowed around the token
+        self.before[list(_BEFORE)] = True
+        self.after[list(_AFTER)] = True
+
+    def scan(self, buf: bytes, start: int, end: int, first: int, bytes_read: int) -> Candidates:
+        """Check the whole lines ``buf[start:end]`` (the first is line ``first``; ``buf[end - 1]`` is a
+        line break) and pick the candidate lines."""
+        np = self.np
+        n = end - start
+        if n <= 0:
+            return Candidates(b"", [], first - 1, bytes_read)
+        text = np.frombuffer(buf, np.uint8, n, start)
+        k = len(self.token)
+        n_lines = n_tabs = 0
+        found: list[tuple[int, int]] = []  # (position in buf, line number) of each hit
+        for b in range(0, n, _BLOCK):
+            e = min(b + _BLOCK, n)
+            block = text[b:e]
+            is_nl = self.is_nl[:e - b]
+            np.equal(block, _NL, out=is_nl)
+            before_block = n_lines
+            n_lines += int(np.count_nonzero(is_nl))
+            work = self.work[:e - b]
+            np.equal(block, _TAB, out=work)
+            n_tabs += int(np.count_nonzero(work))
+            hits = self._hits(text, b, min(e + k - 1, n))
+            if hits:
+                counted, line_no = 0, first + before_block  # line breaks in is_nl[:counted] are in line_no
+                for at in hits:  # position in the block
+                    line_no += int(np.count_nonzero(is_nl[counted:at]))
+                    counted = at
+                    found.append((start + b + at, line_no))
+        if n_tabs != self.tabs * n_lines:  # a ragged row, or a blank line (allowed)
+            issues = _ragged(self.name, buf[start:end], first, self.tabs)
+            if issues:
+                raise DataError(issues)
+        if n > self.window:  # a line longer than max_line leaves a window without a line break
+            for w in range(start, end, self.window):
+                if buf.find(b"\n", w, min(w + self.window, end)) == -1:
+                    lengths = np.diff(np.flatnonzero(text == _NL), prepend=-1)
+                    if int(lengths.max()) > self.max_line:
+                        raise _too_long(self.name, first + int(np.argmax(lengths > self.max_line)), self.max_line)
+                    break
+        pieces: list[bytes] = []
+        lines_kept: list[int] = []
+        next_line = start  # hits before this position are in a line already taken
+        for i, line_no in found:
+            if i < next_line:
+                continue
+            lo = buf.rfind(b"\n", start, i) + 1 or start
+            hi = buf.find(b"\n", i, end)
+            next_line = hi + 1
+            line = buf[lo:hi + 1]
+            cells = line.split(b"\t")
+            if len(cells) != self.tabs + 1:  # exact for every candidate, whatever the chunk's total said
+                raise DataError([_ragged_issue(self.name, line_no, len(cells), self.tabs)])
+            if self.columns is None or any(self.token in cells[c] for c in self.columns):
+                pieces.append(line)
+                lines_kept.append(line_no)
+        return Candidates(b"".join(pieces), lines_kept, first - 1 + n_lines, bytes_read)
+
+    def _hits(self, text, b: int, e: int) -> list[int]:
+        """Where the token starts in ``text[b:e]`` as a whole number in its cell, as positions from ``b``."""
+        np = self.np
+        token = self.token
+        k = len(token)
+        m = e - b - k + 1
+        if m <= 0:
+            return []
+        hit, work = self.hit[:m], self.work[:m]
+        np.equal(text[b:b + m], token[0], out=hit)
+        for j in range(1, k):
+            np.equal(text[b + j:b + j + m], token[j], out=work)
+            np.logical_and(hit, work, out=hit)
+        pos = np.flatnonzero(hit)
+        if not len(pos):
+            return []
+        pos += b
+        # a whole number in its cell: the token's neighbours are separators, spaces, a sign or a
+        # leading zero (the text starts a line; a whole line ends in a line break, so the byte
+        # after a token is always there)
+        before = text[pos - 1] if pos[0] > 0 else np.concatenate(([_NL], text[pos[1:] - 1]))
+        pos = pos[self.before[before] & self.after[text[pos + k]]]
+        return (pos - b).tolist()
+
+
 def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None,
-                    max_line: int = 1 << 20) -> Iterator[Candidates]:
+                    max_line: int = 1 << 20, chunk: int | None = None, read: int | None = None) -> Iterator[Candidates]:
     """The lines after the header that contain ``token``, chunk by chunk, from a tab-separated file.
 
     With ``columns`` (0-based field positions), only lines where one of those fields
-    contains ``token``. ``fields`` is the header's number of fields; a line with another
-    number of fields, or longer than ``max_line`` bytes, raises :class:`DataError` naming
-    the line (so a file without line breaks fails after ``max_line`` bytes). Yields one
-    :class:`Candidates` per chunk (possibly with no lines, so that a caller can show
-    progress).
+    contains ``token`` (as a whole number in its cell somewhere on the line). ``fields``
+    is the header's number of fields; a line with another number of fields, or longer
+    than ``max_line`` bytes, raises :class:`DataError` naming the line. ``chunk`` and
+    ``read`` (default :data:`CHUNK`, :data:`_READ`) are the bytes of text searched and of
+    file read at a time; tests make them tiny. Yields one :class:`Candidates` per piece
+    (possibly with no lines, so that a caller can show progress).
     """
     path = Path(path)
     name = display(path)
-    tabs = fields - 1
-    if INFLATE_PROCESS:
-        if not path.exists():
-            raise DataError([Issue(name, None, None, "file does not exist")])
-        for block, newlines, n_tabs, first, bytes_read in _frames(path, name, max_line):
-            yield _pick_frame(name, block, newlines, n_tabs, first, token, tabs, columns, bytes_read, max_line)
-        return
-    carry = b""  # a line begun in the previous chunk
+    chunk = chunk or CHUNK
+    read = read or _READ
+    interval = sys.getswitchinterval()
+    # the reading thread needs the interpreter only for a moment between two pieces; let it
+    # have it soon rather than after the default 5 ms
+    sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        yield from _candidate_lines(path, name, token, fields, columns, max_line, chunk, read)
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _candidate_lines(path: Path, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None,
+                     max_line: int, chunk: int, read: int) -> Iterator[Candidates]:
+    pieces = _prefetch(_text_chunks(path, chunk, read), _QUEUED)
+    scanner = _Scanner(name, token, fields, columns, max_line)
+    carry: list[bytes] = []  # a line begun in earlier pieces
+    carried = 0
     line_no = 0  # physical lines completed so far
     header_done = False
     bytes_read = 0
-    for data, bytes_read in _text_chunks(path):
-        nl = data.find(b"\n")
-        if nl == -1:
-            carry += data
-            if len(carry) > max_line:
+    try:
+        for data, bytes_read in pieces:
+            nl = data.find(b"\n")
+            if nl == -1:
+                carry.append(data)
+                carried += len(data)
+                if carried > max_line:
+                    raise _too_long(name, line_no + 1, max_line)
+                continue
+            if carried + nl + 1 > max_line:
                 raise _too_long(name, line_no + 1, max_line)
-            continue
-        head = carry + data[: nl + 1]  # the line that straddles the chunks, now whole
-        if len(head) > max_line:
-            raise _too_long(name, line_no + 1, max_line)
-        if not header_done:  # the header: checked by the caller, never a candidate
-            line_no += 1
-            header_done = True
-        else:
-            found = _pick(name, head, 0, len(head), line_no + 1, token, tabs, columns, bytes_read, max_line)
+            if not header_done:  # the header: checked by the caller, never a candidate
+                line_no, header_done = 1, True
+            else:
+                head = b"".join(carry) + data[: nl + 1] if carry else data[: nl + 1]
+                found = scanner.scan(head, 0, len(head), line_no + 1, bytes_read)
+                line_no = found.lines_scanned
+                if found.lines:
+                    yield found
+            end = data.rfind(b"\n") + 1
+            carry, carried = ([data[end:]], len(data) - end) if end < len(data) else ([], 0)
+            if carried > max_line:
+                raise _too_long(name, line_no + 1 + data.count(b"\n", nl + 1, end), max_line)
+            found = scanner.scan(data, nl + 1, end, line_no + 1, bytes_read)
             line_no = found.lines_scanned
-            if found.lines:
-                yield found
-        end = data.rfind(b"\n") + 1
-        carry = data[end:]
-        if len(carry) > max_line:
-            raise _too_long(name, line_no + 1, max_line)
-        found = _pick(name, data, nl + 1, end, line_no + 1, token, tabs, columns, bytes_read, max_line)
-        line_no = found.lines_scanned
-        yield found
-    if carry and header_done:  # a last line without a newline
-        yield _pick(name, carry + b"\n", 0, len(carry) + 1, line_no + 1, token, tabs, columns, bytes_read, max_line)
-
-
-def _frames(path: Path, name: str, max_line: int) -> Iterator[tuple[bytes, memoryview, int, int, int]]:
-    """Frames of whole lines from the child process :mod:`analysis.ingest.comtrade_inflate`.
-
-    Each: the text, its newline positions, its number of tabs, the number of its first
-    line and the bytes of the file read so far. The child's problems (not gzip,
-    truncated, a line too long) become :class:`DataError`.
-    """
-    import subprocess
-    import sys
-
-    from .comtrade_inflate import HEADER
-
-    proc = subprocess.Popen([sys.executable, "-m", "analysis.ingest.comtrade_inflate", str(path), str(max_line), str(CHUNK), str(_READ)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
-    try:
-        import fcntl
-
-        fcntl.fcntl(proc.stdout.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ: fewer, larger hand-overs
-    except (ImportError, OSError):
-        pass
-    try:
-        while head := _read_exactly(proc.stdout, HEADER.size):
-            if len(head) < HEADER.size:
-                break
-            size, n_lines, n_tabs, first, bytes_read = HEADER.unpack(head)
-            newlines = memoryview(_read_exactly(proc.stdout, 4 * n_lines)).cast("I")
-            block = _read_exactly(proc.stdout, size)
-            if len(block) < size or len(newlines) < n_lines:
-                break
-            yield block, newlines, n_tabs, first, bytes_read
-        err = proc.stderr.read().decode("utf-8", "replace").strip()
-        if proc.wait() != 0:
-            kind, _, rest = err.splitlines()[-1].partition("\t") if err else ("FILE", "", f"exit status {proc.returncode}")
-            if kind == "LINE":
-                line, _, message = rest.partition("\t")
-                raise DataError([Issue(name, int(line), None, message)])
-            raise DataError([Issue(name, None, None, rest or err)])
+            yield found
+        if carry and header_done:  # a last line without a line break
+            last = b"".join(carry) + b"\n"
+            yield scanner.scan(last, 0, len(last), line_no + 1, bytes_read)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-
-
-def _read_exactly(pipe, n: int) -> bytes:
-    """``n`` bytes from ``pipe``, or fewer at its end."""
-    parts, got = [], 0
-    while got < n:
-        part = pipe.read(n - got)
-        if not part:
-            break
-        parts.append(part)
-        got += len(part)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def _pick_frame(name: str, block: bytes, newlines: memoryview, n_tabs: int, first: int, token: bytes, tabs: int,
-                columns: tuple[int, ...] | None, bytes_read: int, max_line: int) -> Candidates:
-    """:func:`_pick` for a frame whose newlines and tabs the child process has counted."""
-    from bisect import bisect_left
-
-    n_lines = len(newlines)
-    if n_tabs != tabs * n_lines:  # a ragged row, or a blank line (allowed)
-        issues = _ragged(name, block, first, tabs)
-        if issues:
-            raise DataError(issues)
-    pieces: list[bytes] = []
-    lines: list[int] = []
-    n, end = len(token), len(block)
-    i = block.find(token)
-    while i != -1:
-        if (i == 0 or block[i - 1] in _BEFORE) and block[i + n] in _AFTER:
-            k = bisect_left(newlines, i)  # the line's 0-based index in this frame
-            e = newlines[k]
-            line = block[(newlines[k - 1] + 1 if k else 0):e + 1]
-            cells = line.split(b"\t")
-            if len(cells) != tabs + 1:  # exact for every candidate, whatever the frame's total said
-                raise DataError([_ragged_issue(name, first + k, len(cells), tabs)])
-            if columns is None or any(token in cells[c] for c in columns):
-                pieces.append(line)
-                lines.append(first + k)
-            i = block.find(token, e + 1, end)
-        else:  # part of a longer number (1408.5, 4082): not a cell that reads as the token
-            i = block.find(token, i + 1, end)
-    return Candidates(b"".join(pieces), lines, first - 1 + n_lines, bytes_read)
-
-
-def _pick(name: str, buf: bytes, start: int, end: int, first: int, token: bytes, tabs: int,
-          columns: tuple[int, ...] | None, bytes_read: int, max_line: int = 1 << 20) -> Candidates:
-    """Check the whole lines ``buf[start:end]`` (the first is line ``first``) and pick those holding ``token``.
-
-    Newlines and tabs are counted with numpy; ``token`` is found with ``bytes.find``, and
-    a hit counts only where it is a whole number in its cell (:data:`_BEFORE`,
-    :data:`_AFTER`), so a value such as ``1408.5`` costs no parsing; after a hit the
-    search jumps to the end of its line.
-    """
-    import numpy as np
-
-    if end <= start:
-        return Candidates(b"", [], first - 1, bytes_read)
-    text = np.frombuffer(buf, np.uint8, end - start, start)
-    newlines = np.flatnonzero(text == _NL) + start  # positions in buf; the last is end - 1
-    lengths = np.diff(newlines, prepend=start - 1)  # bytes of each line, newline included
-    if len(lengths) and int(lengths.max()) > max_line:
-        raise _too_long(name, first + int(np.argmax(lengths > max_line)), max_line)
-    if np.count_nonzero(text == _TAB) != tabs * len(newlines):  # a ragged row, or a blank line (allowed)
-        issues = _ragged(name, buf[start:end], first, tabs)
-        if issues:
-            raise DataError(issues)
-    ends: list[int] = []  # position of the newline ending each line that holds token
-    n = len(token)
-    i = buf.find(token, start, end)
-    while i != -1:
-        if (i == start or buf[i - 1] in _BEFORE) and buf[i + n] in _AFTER:
-            e = buf.find(b"\n", i, end)
-            ends.append(e)
-            i = buf.find(token, e + 1, end)
-        else:  # part of a longer number (1408.5, 4082): not a cell that reads as the token
-            i = buf.find(token, i + 1, end)
-    pieces: list[bytes] = []
-    lines: list[int] = []
-    if ends:
-        index = np.searchsorted(newlines, ends)  # the line's 0-based index in this block
-        for k, e in zip(index.tolist(), ends):
-            line = buf[(newlines[k - 1] + 1 if k else start):e + 1]
-            cells = line.split(b"\t")
-            if len(cells) != tabs + 1:  # exact for every candidate, whatever the block's total said
-                raise DataError([_ragged_issue(name, first + k, len(cells), tabs)])
-            if columns is None or any(token in cells[c] for c in columns):
-                pieces.append(line)
-                lines.append(first + k)
-    return Candidates(b"".join(pieces), lines, first - 1 + len(newlines), bytes_read)
+        pieces.close()
