@@ -17,11 +17,9 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
+from .errors import ModelError  # noqa: F401  (re-exported: the models' one error)
+
 Z95 = 1.959963984540054
-
-
-class ModelError(RuntimeError):
-    """A model could not be fitted to the data it was given; the message says why."""
 
 
 @dataclass

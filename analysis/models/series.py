@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .interventions import UnknownEvent, event_date  # noqa: F401  (re-exported: the one event lookup)
-from .nb2 import ModelError
+from .errors import ModelError
 
 CHINA, DPRK, CUSTOMS = "CHN", "PRK", "GACC"
 #: Who compiled China's own figures, in the order the models take them for a period.

@@ -35,7 +35,7 @@ from .. import __version__
 from ..figures import interactive, points
 from ..figures.registry import FIGURES, Context, data_csv, plotted
 from ..files import check_target, staged_set
-from ..models.run import load_results, plain_csv
+from ..models.results import load_results, plain_csv
 from ..publish import write_atomic
 from ..tables import load
 from . import findings, text, text_timeseries
@@ -118,9 +118,8 @@ def _draw_one(stem: str) -> dict:
 
     ctx, frames, directory = _JOB["ctx"], _JOB["frames"], _JOB["directory"]
     fig = FIGURES[stem].draw(ctx, frames[stem])
-    style.fit(fig)
-    meta = style.describe(fig)
-    style.save(fig, directory, stem)
+    meta = style.describe(fig)  # what the figure shows does not depend on where its panels sit
+    style.save(fig, directory, stem)  # lays the figure out (style.fit) once, checks it, writes it once
     return meta
 
 
