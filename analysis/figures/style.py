@@ -37,7 +37,7 @@ RC = {
     "axes.grid.axis": "y",
     "grid.color": "#e0e0e0",
     "legend.frameon": False,
-    "figure.dpi": 100,
+    "figure.dpi": 120,  # the layout checks measure the figure at the resolution it is saved at
     "savefig.dpi": 120,  # 960 px across an 8-inch figure: sharp on A4 (about 135 px per printed inch) and quick to encode
     "svg.hashsalt": "nkflows",
     "svg.fonttype": "path",
@@ -75,7 +75,8 @@ def title(ax, text: str) -> None:
 
 
 def source_line(fig, text: str) -> None:
-    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(f"Source: {text}", 150)), fontsize=7.5, color="#555555", ha="left", va="bottom",
+    width = int(fig.get_figwidth() * 15)  # characters of 7.5-point text that fit the figure's width, with a margin
+    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(f"Source: {text}", width)), fontsize=7.5, color="#555555", ha="left", va="bottom",
              gid=SOURCE_GID)
 
 
