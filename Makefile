@@ -16,7 +16,7 @@ MODEL_FILES := $(shell find analysis/models -type f -name '*.py' 2>/dev/null | L
 REPORT_FILES := $(shell find analysis/report analysis/figures -type f \( -name '*.py' -o -name '*.html' -o -name '*.css' \) 2>/dev/null | LC_ALL=C sort)
 DATA_FILES := $(filter-out $(MODEL_FILES) $(REPORT_FILES),$(CODE_FILES))
 
-.PHONY: help setup system-packages data validate results report test lab bench clean
+.PHONY: help setup system-packages data validate results report test lab bench clean clean-report
 
 help: ## Show this list of targets
 	@echo "nkflows — North Korea's cross-border flows, sourced and modelled"
@@ -69,5 +69,8 @@ bench: $(VENV)/.installed ## Time the report stage by stage, the build and bulk 
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) -m bench.run
 
-clean: ## Remove built artefacts (Parquet, reports, stamps); keeps the committed CSVs
-	rm -rf $(STAMPS) reports/figures reports/tables reports/appendix reports/report.html reports/report.pdf reports/methods.html reports/methods.pdf reports/appendix.html reports/screenshot.png data/processed/*.parquet
+clean: clean-report ## Remove built artefacts (Parquet, result tables, reports, stamps); keeps the committed CSVs
+	rm -rf $(STAMPS) reports/tables data/processed/*.parquet
+
+clean-report: ## Remove the report's outputs (figures, documents, appendix); keeps data/processed and the result tables
+	rm -rf $(STAMPS)/report reports/figures reports/appendix reports/report.html reports/report.pdf reports/methods.html reports/methods.pdf reports/appendix.html reports/screenshot.png

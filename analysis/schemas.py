@@ -977,6 +977,15 @@ def read_result(name: str, path: _Path) -> _pd.DataFrame:
     return validate_result(name, frame)
 
 
+def coerce_result(name: str, data: bytes) -> _pd.DataFrame:
+    """A result table's CSV bytes as :func:`read_result` returns them (its model's dtypes), without checking its values
+    again: for a file whose bytes are those `nkflows fit` validated (:mod:`analysis.models.results`)."""
+    import io
+
+    frame = _pd.read_csv(io.BytesIO(data), dtype={c: "str" for c in _str_columns(name)})
+    return RESULT_MODELS[name].to_schema().coerce_dtype(frame)
+
+
 
 # ================================================================ labour and trade-off results
 # Result tables of the labour revenue model and the trade-off analysis (reports/tables/):

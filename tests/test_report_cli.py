@@ -128,7 +128,7 @@ def test_text_follows_the_data(built, change):
         assert 2.5 < world["median_usd"] / old["median_usd"] < 3.5
 
 
-@pytest.mark.parametrize("name", [*DOCUMENTS, "base", "conflicts"])
+@pytest.mark.parametrize("name", [*DOCUMENTS, "base", "conflicts", "sources"])
 def test_template_types_no_numbers(name):
     """Numbers reach the documents only through the tables: the templates' own text holds none but these names."""
     template = (ROOT / "analysis" / "report" / "templates" / f"{name}.html").read_text(encoding="utf-8")

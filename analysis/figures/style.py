@@ -37,7 +37,7 @@ RC = {
     "axes.grid.axis": "y",
     "grid.color": "#e0e0e0",
     "legend.frameon": False,
-    "figure.dpi": 100,
+    "figure.dpi": 120,  # the layout checks measure the figure at the resolution it is saved at
     "savefig.dpi": 120,  # 960 px across an 8-inch figure: sharp on A4 (about 135 px per printed inch) and quick to encode
     "svg.hashsalt": "nkflows",
     "svg.fonttype": "path",
@@ -75,7 +75,8 @@ def title(ax, text: str) -> None:
 
 
 def source_line(fig, text: str) -> None:
-    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(f"Source: {text}", 150)), fontsize=7.5, color="#555555", ha="left", va="bottom",
+    width = int(fig.get_figwidth() * 15)  # characters of 7.5-point text that fit the figure's width, with a margin
+    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(f"Source: {text}", width)), fontsize=7.5, color="#555555", ha="left", va="bottom",
              gid=SOURCE_GID)
 
 
@@ -330,16 +331,38 @@ def save(fig, directory: Path, stem: str, formats: tuple[str, ...] = ("png",)) -
     fit(fig)
     check(fig, stem)
     directory.mkdir(parents=True, exist_ok=True)
-    meta = {"svg": {"Date": None, "Creator": "nkflows"}, "png": {"Software": "nkflows"}}
     out = {}
     for fmt in formats:
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, metadata=meta[fmt])
         path = directory / f"{stem}.{fmt}"
-        write_atomic(path, buf.getvalue())
+        write_atomic(path, png(fig) if fmt == "png" else _savefig(fig, fmt))
         out[fmt] = path
     plt.close(fig)
     return out
+
+
+def _savefig(fig, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, metadata={"Date": None, "Creator": "nkflows"} if fmt == "svg" else None)
+    return buf.getvalue()
+
+
+def png(fig) -> bytes:
+    """The figure as an opaque RGB PNG at ``savefig.dpi``: no alpha channel (the background is white), so the PDF
+    writer embeds it as one image instead of splitting off and re-encoding a transparency mask."""
+    from PIL import Image, PngImagePlugin
+
+    dpi = plt.rcParams["savefig.dpi"]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="rgba", dpi=dpi)
+    width, height = int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi)  # as the Agg renderer sizes its canvas
+    if buf.getbuffer().nbytes != width * height * 4:
+        raise RuntimeError(f"the rendered figure is not {width} x {height} pixels")
+    image = Image.frombuffer("RGBA", (width, height), buf.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "nkflows")
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info, dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def decimal_year(periods) -> "pd.Index":

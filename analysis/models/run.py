@@ -6,7 +6,7 @@ states under every specification) and ``headline_effects`` (one row per effect: 
 headline specification's estimate and interval, N, and the lowest and highest estimate
 over the curve), validates every table against its pandera model in
 :mod:`analysis.schemas` and writes reports/tables/<name>.csv. The report reads these
-files and fits nothing (:func:`load_results`).
+files and fits nothing (:func:`analysis.models.results.load_results`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import arrivals, breaks, defector_counts, forecasts, its, labor_revenue, relationships, spec, trade_monthly, tradeoff
 from .nb2 import ModelError
+from .results import load_results, plain_csv, write_results  # noqa: F401  (the result tables on disk)
 
 CURVE_COLUMNS = ["flow", "event_ids", "specification", "description", "headline", "scale", "estimate", "ci_low", "ci_high",
                  "n", "aic", "test", "statistic", "p_value"]
@@ -97,47 +98,6 @@ def fit_all(tables: dict[str, pd.DataFrame], progress: Callable[[str], None] = l
     curve = specification_curve([results.pop("arrivals_curve"), quarterly_rows(results["its_terms"]), results.pop("trade_curve")])
     head = headline_effects(curve)
     return {"headline_effects": head, "specification_curve": curve, **dict(sorted(results.items()))}
-
-
-def plain_csv(frame: pd.DataFrame) -> bytes:
-    """A table as CSV with every number in plain decimal notation (6 significant digits; 1200000000, never 1.2e+09)."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = ["" if pd.isna(v) else np.format_float_positional(v, precision=6, unique=False, fractional=False, trim="-")
-                        for v in out[col]]
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
-
-
-def write_results(results: dict[str, pd.DataFrame], out: Path) -> list[Path]:
-    """Validate each table against its result model and write it (atomically) to ``out``/tables/<name>.csv."""
-    from ..publish import write_atomic
-    from ..schemas import validate_result
-
-    paths = []
-    for stem, frame in results.items():
-        frame = validate_result(stem, frame)
-        path = out / "tables" / f"{stem}.csv"
-        write_atomic(path, plain_csv(frame))
-        paths.append(path)
-    return paths
-
-
-def load_results(out: Path) -> dict[str, pd.DataFrame]:
-    """Read the result tables written by ``nkflows fit`` (checked against their models); a missing one is a clear error."""
-    from ..errors import DataError, Issue
-    from ..schemas import RESULT_MODELS, read_result
-
-    folder = out / "tables"
-    missing = [name for name in RESULT_MODELS if not (folder / f"{name}.csv").exists()]
-    if missing:
-        raise DataError([Issue(str(folder / f"{name}.csv"), None, None, "result table missing; run `nkflows fit` (or `make results`) first")
-                         for name in missing])
-    results = {name: read_result(name, folder / f"{name}.csv") for name in RESULT_MODELS}
-    for path in sorted(folder.glob("*.csv")):
-        if path.stem not in results:  # tables without a result model (none expected) are read as they are
-            results[path.stem] = pd.read_csv(path)
-    return results
 
 
 def fit(processed: Path, out: Path, progress: Callable[[str], None] = lambda _: None) -> list[Path]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .interventions import UnknownEvent, event_date  # noqa: F401  (re-exported: the one event lookup)
-from .nb2 import ModelError
+from .errors import ModelError
 
 
 def calendar_year_rows(frame: pd.DataFrame, start: str = "period_start", end: str = "period_end") -> pd.DataFrame:

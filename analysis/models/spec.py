@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .nb2 import ModelError
+from .errors import ModelError
 
 # -- events, by id (dates and titles come from the events table) -----------------------------
 SUCCESSION = "kim-jong-il-death"

@@ -35,7 +35,7 @@ from .. import __version__
 from ..figures import interactive, points
 from ..figures.registry import FIGURES, Context, data_csv, plotted
 from ..files import check_target, staged_set
-from ..models.run import load_results, plain_csv
+from ..models.results import load_results, plain_csv
 from ..publish import write_atomic
 from ..tables import load
 from . import findings, text, text_timeseries
@@ -118,9 +118,8 @@ def _draw_one(stem: str) -> dict:
 
     ctx, frames, directory = _JOB["ctx"], _JOB["frames"], _JOB["directory"]
     fig = FIGURES[stem].draw(ctx, frames[stem])
-    style.fit(fig)
-    meta = style.describe(fig)
-    style.save(fig, directory, stem)
+    meta = style.describe(fig)  # what the figure shows does not depend on where its panels sit
+    style.save(fig, directory, stem)  # lays the figure out (style.fit) once, checks it, writes it once
     return meta
 
 
@@ -235,12 +234,18 @@ def _event_marks(events: pd.DataFrame, ids: tuple[str, ...]) -> list[tuple[float
     return out
 
 
+def appendix_tables(tables: dict[str, pd.DataFrame]) -> dict:
+    """What the data appendix shows, computed once for its HTML and its CSVs: sources used, conflict lines, gaps."""
+    return {"sources": used_sources(tables), "conflicts": conflict_lines(tables), "gaps": gaps(tables)}
+
+
 def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], figs: dict[str, dict],
                      read: dict[str, dict[str, str]] | None = None, *, out: Path | None = None, version: str = __version__,
-                     date: str | None = None, interactive_charts: bool = True) -> dict[str, str]:
+                     date: str | None = None, interactive_charts: bool = True, appendix: dict | None = None) -> dict[str, str]:
     """The HTML of each document (``report``, ``report_print``, ``methods``, ``appendix``), from the tables handed in."""
     env = _environment()
     read = read if read is not None else readings(tables, results)
+    appendix = appendix if appendix is not None else appendix_tables(tables)
     images = {stem: (_png(out, f) if out is not None and (out / "figures" / f["png"]).exists() else "data:,") for stem, f in figs.items()}
     charts = {}
     if interactive_charts:
@@ -251,7 +256,7 @@ def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
                 charts[stem] = interactive.chart(stem, interactive.figure_json(stem, f["frame"], f["title"], events=marks, **spec.interactive))
     common = {"version": version, "data_version": version, "date": date or build_date(), "figs": figs, "images": images}
     sections = findings.sections(tables, results, read)
-    lines = conflict_lines(tables)
+    lines = appendix["conflicts"]
     docs = {
         "report": env.get_template("report.html").render(**common, sections=sections, charts=charts,
                                                           plotly=interactive.script() if charts else "", read=read),
@@ -260,8 +265,8 @@ def render_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.Data
             breaks_found=results["breaks_breaks"], trade_effects=results["trade_monthly_effects"], comparison=results["labor_revenue_comparison"],
             accuracy=results["forecast_accuracy"], granger_table=results["relationships_granger"], methods=methods_constants()),
         "appendix": env.get_template("appendix.html").render(
-            **common, provenance=text.provenance_summary(tables), gaps=gaps(tables), conflict_lines=lines, annual=tables["defector_arrivals_annual"],
-            n_conflicts=int(lines["conflict"].nunique()) if not lines.empty else 0, sources=used_sources(tables)),
+            **common, provenance=text.provenance_summary(tables), gaps=appendix["gaps"], conflict_lines=lines, annual=tables["defector_arrivals_annual"],
+            n_conflicts=int(lines["conflict"].nunique()) if not lines.empty else 0, sources=appendix["sources"]),
     }
     docs["report_print"] = for_print(docs["report"])
     return docs
@@ -293,12 +298,37 @@ def methods_constants() -> dict[str, str]:
             "harmonics": str(_constant("trade_monthly", "HARMONICS"))}
 
 
-def write_appendix_tables(tables: dict[str, pd.DataFrame], out: Path) -> None:
+def write_appendix_tables(tables: dict[str, pd.DataFrame], out: Path, appendix: dict | None = None) -> None:
     """The data appendix's CSVs: sources used, conflicts one line per value and source, gaps."""
+    appendix = appendix if appendix is not None else appendix_tables(tables)
     d = out / "appendix"
-    write_atomic(d / "sources.csv", plain_csv(used_sources(tables)))
-    write_atomic(d / "conflicts.csv", plain_csv(conflict_lines(tables)))
-    write_atomic(d / "gaps.csv", plain_csv(pd.DataFrame({"gap": gaps(tables)})))
+    write_atomic(d / "sources.csv", plain_csv(appendix["sources"]))
+    write_atomic(d / "conflicts.csv", plain_csv(appendix["conflicts"]))
+    write_atomic(d / "gaps.csv", plain_csv(pd.DataFrame({"gap": appendix["gaps"]})))
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of the worker processes it has waited for."""
+    try:
+        import resource
+    except ImportError:  # not on Windows: this process only
+        return time.process_time()
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
+    """``lap(stage)`` adds the wall seconds since the last lap to ``timings[stage]`` and the CPU seconds (workers
+    included) to ``timings["cpu:" + stage]``."""
+    last = [time.perf_counter(), _cpu()]
+
+    def lap(stage: str) -> None:
+        wall, cpu = time.perf_counter(), _cpu()
+        timings[stage] = timings.get(stage, 0.0) + wall - last[0]
+        timings[f"cpu:{stage}"] = timings.get(f"cpu:{stage}", 0.0) + cpu - last[1]
+        last[:] = [wall, cpu]
+
+    return lap
 
 
 def write_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], out: Path, *, processed: Path | None = None,
@@ -306,13 +336,7 @@ def write_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataF
                     timings: dict[str, float] | None = None) -> dict[str, Path]:
     """Figures with their data, the three documents and (unless ``pdf`` is false) the two PDFs; return the written paths."""
     timings = timings if timings is not None else {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = timings.get(stage, 0.0) + now - clock
-        clock = now
+    lap = _stopwatch(timings)
 
     read = readings(tables, results)
     lap("sentences")
@@ -320,8 +344,9 @@ def write_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataF
     figs = draw_figures(ctx, out, progress)
     lap("figures")
     progress(f"      drew {len(figs)} figures with their data in {out / 'figures'} ({timings['figures']:.1f}s)")
-    docs = render_documents(tables, results, figs, read, out=out, version=data_version(processed))
-    write_appendix_tables(tables, out)
+    appendix = appendix_tables(tables)
+    docs = render_documents(tables, results, figs, read, out=out, version=data_version(processed), appendix=appendix)
+    write_appendix_tables(tables, out, appendix)
     paths = {}
     for name in DOCUMENTS:
         paths[name] = out / f"{name}.html"
@@ -358,12 +383,12 @@ def _write_report(processed: Path, out: Path, progress: Callable[[str], None], *
                   timings: dict[str, float] | None = None) -> Path:
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
+    lap = _stopwatch(timings)
     tables = load_tables(processed)
-    timings["load"] = time.perf_counter() - t0
+    lap("load")
     progress(f"[1/3] loaded {len(tables)} published tables ({timings['load']:.1f}s)")
-    t1 = time.perf_counter()
     results = read_results(out)
-    timings["results"] = time.perf_counter() - t1
+    lap("results")
     progress(f"[2/3] read {len(results)} result tables from {out / 'tables'} ({time.perf_counter() - t0:.1f}s)")
     paths = write_documents(tables, results, out, processed=processed, pdf=pdf, progress=progress, timings=timings)
     progress(f"[3/3] documents written ({time.perf_counter() - t0:.1f}s)")

@@ -73,11 +73,11 @@ def layout(html: str, base_url: Path | None = None):
 
 def write_pdfs(jobs: list[tuple[str, Path]]) -> list[Path]:
     """Write several PDFs (``(html, path)`` pairs), each laid out in its own process where there are two cores or more."""
-    import os
-
     if len(jobs) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return [write_pdf(html, path) for html, path in jobs]
     import multiprocessing
+
+    import weasyprint  # noqa: F401  (imported once, here: the forked workers inherit it instead of importing it each)
     from concurrent.futures import ProcessPoolExecutor
 
     from ..files import die_with_parent
