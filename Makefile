@@ -56,8 +56,9 @@ $(STAMPS)/report: $(STAMPS)/results $(REPORT_FILES)
 	$(NKFLOWS) report --no-fit
 	@touch $@
 
-test: $(VENV)/.installed system-packages ## Run the whole test suite (installs chromium for the browser test where it can)
-	$(PY) -m pytest -q
+TEST_WORKERS ?= 2
+test: $(VENV)/.installed system-packages ## Run the whole test suite on 2 processes, TEST_WORKERS=0 for one (installs chromium for the browser test where it can)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lab: $(VENV)/.installed ## Start JupyterLab on notebooks/ (installs the lab extras first)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[lab]'

@@ -104,13 +104,12 @@ def test_every_report_figure_follows_the_style(report):
 # ---------------------------------------------------------------------------------------------- honesty rules
 
 @pytest.fixture(scope="module")
-def ctx(built):
-    from analysis.models.run import fit_all
-    from analysis.report.build import load_tables, readings
+def ctx(fitted):
+    """The figures' context from the session's fit of every model (conftest), on copies of its tables."""
+    from analysis.report.build import readings
 
-    _, processed = built
-    tables = load_tables(processed)
-    results = fit_all(tables)
+    tables = {name: t.copy() for name, t in fitted["tables"].items()}
+    results = {name: t.copy() for name, t in fitted["results"].items()}
     return Context(tables, results, readings(tables, results))
 
 

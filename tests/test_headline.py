@@ -23,9 +23,9 @@ from analysis.schemas import RESULT_MODELS, validate_result
 
 
 @pytest.fixture(scope="module")
-def fitted(built):
-    tables = {name: t.to_pandas() for name, t in built[0].tables.items()}
-    return tables, run.fit_all(tables)
+def fitted(fitted):
+    """The session's fit of every model on the published tables (conftest): (tables, results)."""
+    return fitted["tables"], fitted["results"]
 
 
 def test_one_headline_row_per_effect_with_its_curve(fitted):

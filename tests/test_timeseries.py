@@ -205,12 +205,16 @@ def test_growth_is_missing_across_a_gap():
 # -- the real tables -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def real(built):
-    tables = {name: t.to_pandas() for name, t in built[0].tables.items()}
+def real(fitted):
+    """The tables of five model families on the published tables, from the session's fit of every model (conftest),
+    which ran each family's ``run`` exactly as ``nkflows fit`` does."""
+    from analysis.models.run import FAMILIES
+
     out = {}
     for module in (its, breaks, trade_monthly, forecasts, relationships):
-        out.update(module.run(tables))
-    return tables, out
+        (name,) = [name for name, family in FAMILIES if family is module.run]
+        out.update(fitted["outputs"][name])
+    return fitted["tables"], out
 
 
 def test_real_interrupted_time_series(real):
