@@ -23,13 +23,13 @@ from analysis.schemas import RESULT_MODELS, validate_result
 
 
 @pytest.fixture(scope="module")
-def fitted(fitted):
+def fit_pair(fitted):
     """The session's fit of every model on the published tables (conftest): (tables, results)."""
     return fitted["tables"], fitted["results"]
 
 
-def test_one_headline_row_per_effect_with_its_curve(fitted):
-    _, results = fitted
+def test_one_headline_row_per_effect_with_its_curve(fit_pair):
+    _, results = fit_pair
     head, curve = results["headline_effects"], results["specification_curve"]
     assert head["effect"].tolist() == [e.key for e in spec.EFFECTS]
     for _, h in head.iterrows():
@@ -47,8 +47,8 @@ def test_one_headline_row_per_effect_with_its_curve(fitted):
             validate_result(name, table)
 
 
-def test_the_curve_holds_every_stated_alternative(fitted):
-    _, results = fitted
+def test_the_curve_holds_every_stated_alternative(fit_pair):
+    _, results = fit_pair
     c = results["specification_curve"].set_index(["flow", "event_ids", "specification", "scale"])
     closure = c.xs((spec.ARRIVALS, spec.CLOSURE), level=("flow", "event_ids"))["estimate"].droplevel("scale")
     # the figures the old models gave, recomputed under their own specifications
@@ -110,8 +110,8 @@ def check_quotes_headline(sentences: dict[str, str], head: pd.DataFrame) -> list
     return problems
 
 
-def test_the_report_states_only_headline_effects(fitted):
-    tables, results = fitted
+def test_the_report_states_only_headline_effects(fit_pair):
+    tables, results = fit_pair
     read = readings(tables, results)
     sentences = {f"{section}.{key}": value for section, d in read.items() if isinstance(d, dict) for key, value in d.items() if isinstance(value, str)}
     assert check_quotes_headline(sentences, results["headline_effects"]) == []
@@ -123,9 +123,9 @@ def test_the_report_states_only_headline_effects(fitted):
         assert f"95% CI {h['ci_low']:.2f} to {h['ci_high']:.2f}" in body, h["effect"]
 
 
-def test_the_check_catches_an_effect_from_another_model(fitted):
+def test_the_check_catches_an_effect_from_another_model(fit_pair):
     """A sentence quoting the interrupted time series' level change (not the headline) is caught, and so is a second number."""
-    _, results = fitted
+    _, results = fit_pair
     its = results["its_terms"].set_index(["model", "term"]).loc[("its_annual", f"step:{spec.CLOSURE}")]
     other = {"its.annual": f"the level ran {text.change(its['rate_ratio'])} ({text.ratio(its)})"}
     head = results["headline_effects"]
@@ -136,13 +136,13 @@ def test_the_check_catches_an_effect_from_another_model(fitted):
     assert check_quotes_headline(twice, head) != []
 
 
-def test_the_specification_curve_figure_marks_one_headline_per_effect(fitted):
+def test_the_specification_curve_figure_marks_one_headline_per_effect(fit_pair):
     import matplotlib
 
     matplotlib.use("Agg")
     from analysis.figures import specification_curve, style
 
-    _, results = fitted
+    _, results = fit_pair
     fig = specification_curve.curve(results["headline_effects"], results["specification_curve"], "Every effect under every specification")
     ax = fig.axes[0]
     diamonds = [line for line in ax.get_lines() if line.get_marker() == "D"]
@@ -242,19 +242,19 @@ def test_the_built_report_states_only_headline_effects(report):
 
 
 @pytest.fixture(scope="module")
-def render(fitted):
+def render(fit_pair):
     """The reader's report rendered in this process (no figures drawn) from the fitted tables."""
     from analysis.figures.registry import FIGURES
     from analysis.report.build import render_documents
 
-    tables, results = fitted
+    tables, results = fit_pair
     figs = {stem: {"alt": f.title, "caption": f.title, "citation": f.citation, "csv": f"{stem}.csv", "png": f"{stem}.png", "title": f.title}
             for stem, f in FIGURES.items()}
     return lambda: render_documents(tables, results, figs, interactive_charts=False, date="2026-01-01")["report"]
 
 
-def test_the_report_check_passes_the_rendered_report(fitted, render):
-    assert check_report_effects(render(), fitted[1]["headline_effects"]) == []
+def test_the_report_check_passes_the_rendered_report(fit_pair, render):
+    assert check_report_effects(render(), fit_pair[1]["headline_effects"]) == []
 
 
 def _alternative(results, row: pd.Series) -> pd.Series:
@@ -264,9 +264,9 @@ def _alternative(results, row: pd.Series) -> pd.Series:
     return c.loc[c["estimate"].map(text.change) != text.change(row["estimate"])].iloc[0]
 
 
-def test_the_report_check_catches_a_finding_from_another_specification(fitted, render, monkeypatch):
+def test_the_report_check_catches_a_finding_from_another_specification(fit_pair, render, monkeypatch):
     """A finding that quotes a non-headline specification's estimate (marked as the effect it is about) fails."""
-    _, results = fitted
+    _, results = fit_pair
     other = lambda row: findings.stated(row, text.change(_alternative(results, row)["estimate"]))  # noqa: E731
     monkeypatch.setattr(findings, "headline_change", other)
     problems = check_report_effects(render(), results["headline_effects"])
@@ -274,9 +274,9 @@ def test_the_report_check_catches_a_finding_from_another_specification(fitted, r
     assert any(p.startswith("china_exports_to_prk_closure: ") for p in problems), problems  # the key finding too
 
 
-def test_the_report_check_catches_one_effect_stated_twice(fitted, render):
+def test_the_report_check_catches_one_effect_stated_twice(fit_pair, render):
     """The closure stated once from the headline and once more, elsewhere on the page, with another specification's number."""
-    _, results = fitted
+    _, results = fit_pair
     head = results["headline_effects"]
     h = text.headline(head, "arrivals_closure")
     page = render()
@@ -289,9 +289,9 @@ def test_the_report_check_catches_one_effect_stated_twice(fitted, render):
     assert f"arrivals_closure: {other!r} is not the headline estimate {h['estimate']:.3f}" in problems
 
 
-def test_the_report_check_catches_an_unmarked_or_unknown_effect(fitted, render, monkeypatch):
+def test_the_report_check_catches_an_unmarked_or_unknown_effect(fit_pair, render, monkeypatch):
     """An effect size typed outside the formatter (no mark), or marked with a key headline_effects does not have, fails."""
-    _, results = fitted
+    _, results = fit_pair
     head = results["headline_effects"]
     monkeypatch.setattr(findings, "headline_change", lambda row: text.change(row["estimate"]))
     problems = check_report_effects(render(), head)
@@ -337,10 +337,10 @@ def headline_markdown(head: pd.DataFrame) -> str:
     return "\n".join(rows)
 
 
-def test_the_docs_headline_table_is_the_committed_datas(fitted):
+def test_the_docs_headline_table_is_the_committed_datas(fit_pair):
     """docs/results.md quotes the headline effects of the committed data: a data change that moves them fails here
     until the table is regenerated (``headline_markdown``)."""
-    _, results = fitted
+    _, results = fit_pair
     doc = DOC.read_text(encoding="utf-8")
     block = re.search(r"<!-- headline-table: generated by tests/test_headline.py -->\n(.*?)\n<!-- /headline-table -->", doc, re.S)
     assert block, "docs/results.md: the headline table's markers are missing"
