@@ -316,15 +316,11 @@ def hypothesis_tests(rate_table: pd.DataFrame, rr: pd.DataFrame, ev: pd.DataFram
                  "statistic": float(defect["log_change"].mean()) if len(defect) else np.nan, "p_value": np.nan,
                  "ci_low": float(defect["log_change_low"].mean()) if len(defect) else np.nan,
                  "ci_high": float(defect["log_change_high"].mean()) if len(defect) else np.nan, "n": len(defect),
-                 "result": (f"mean log change in head count {defect['log_change'].mean():.2f} over {plural(len(defect), 'host-event')}" if len(defect)
+                 "result": (f"mean log change in head count {defect['log_change'].mean():.2f}; host-events: {len(defect)}" if len(defect)
                             else "not estimable: no host with a national head count on both sides of a high-profile defection")})
     out = pd.DataFrame(rows)
     out["verdict"] = [verdict(r.test, r.statistic, r.p_value, r.ci_low, r.ci_high, r.n) for r in out.itertuples(index=False)]
     return out
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
