@@ -38,6 +38,9 @@ class DataError(Exception):
         self.issues = sorted(set(issues), key=lambda i: (i.file, i.line or 0, i.column or "", i.rule))
         super().__init__(self.render())
 
+    def __reduce__(self):  # rebuilt from its issues (an error raised in a worker process reaches the caller whole)
+        return (DataError, (self.issues,))
+
     def render(self, per_kind: int = SHOW_PER_KIND) -> str:
         """Every problem, except that past ``per_kind`` problems of one kind (same file and rule,
         numbers aside) only their count is given."""

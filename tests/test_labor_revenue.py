@@ -177,3 +177,25 @@ def test_real_tables(built):
     comp = out["labor_revenue_comparison"]
     assert len(comp) == len(tables["labor_revenue_estimates"])
     assert comp["reasons_they_differ"].str.len().gt(0).all()
+
+
+def test_shared_draws_are_each_host_years_own_draws():
+    """The revenue model, its sensitivity and the trade-off share one set of draws: a wrong key or order would pair a
+    host-year with another's draws."""
+    ranges = lr.input_table(_simple())
+    shared = lr.draws_by_host_year(ranges, 0.0)
+    assert list(shared) == sorted({(str(h), int(y)) for h, y in zip(ranges["host"], ranges["year"])})
+    for (host, year), d in shared.items():
+        own = lr.draw_inputs(ranges, host, year, 0.0)
+        assert d.keys() == own.keys()
+        for name in own:
+            np.testing.assert_array_equal(d[name], own[name])
+    pd.testing.assert_frame_equal(lr.simulate(ranges, 0.0, draws=shared)[0], lr.simulate(ranges, 0.0)[0])
+
+
+def test_pert_shape_is_computed_once_and_cannot_be_changed():
+    first = lr._beta_quantiles(2.0, 3.0)
+    assert lr._beta_quantiles(2.0, 3.0) is first
+    np.testing.assert_allclose(first[[0, 4096, 8192]], [0.0, stats.beta.ppf(0.5, 2.0, 3.0), 1.0])
+    with pytest.raises(ValueError):
+        first[1] = 0.5  # a caller that scaled it in place would change every later draw of that shape

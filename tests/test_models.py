@@ -150,3 +150,45 @@ def test_sarimax_tries_the_next_optimiser_from_where_the_last_stopped(monkeypatc
     res = sarimax.fit(y, X, "test series")  # reaches the same maximum by another route
     assert res.mle_retvals["converged"] and abs(res.llf - best.llf) < 1e-3
     assert np.allclose(res.params, best.params, atol=2e-3) and 0.3 < res.params[2] < 0.9
+
+
+def test_a_forecast_needs_no_covariance_of_the_parameters():
+    """Trade forecasts skip the parameters' covariance (the slow part of a fit): their interval must be the same."""
+    from analysis.models import sarimax
+
+    rng = np.random.default_rng(11)
+    e = np.zeros(70)
+    for t in range(1, 70):
+        e[t] = 0.5 * e[t - 1] + rng.normal(scale=0.2)
+    X = np.column_stack([np.ones(70), (np.arange(70) >= 40).astype(float)])
+    y = 3.0 - 0.8 * X[:, 1] + e
+    with_cov = sarimax.fit(y[:60], X[:60], "test series").get_forecast(10, exog=X[60:])
+    without = sarimax.fit(y[:60], X[:60], "test series", cov_type="none").get_forecast(10, exog=X[60:])
+    np.testing.assert_allclose(without.predicted_mean, with_cov.predicted_mean)
+    np.testing.assert_allclose(without.var_pred_mean, with_cov.var_pred_mean)
+    assert np.all(np.diff(without.var_pred_mean) > 0)  # the interval widens with the horizon
+
+
+def test_model_families_in_two_processes(monkeypatch):
+    """Two processes give the same tables, in the same order, as one; a family's error reaches the caller whole."""
+    from analysis.errors import DataError, Issue
+    from analysis.models import run
+
+    families = [(f"family {k}", lambda t, k=k: {f"table_{k}": pd.DataFrame({"k": [k], "rows": [len(t["x"])]})}) for k in range(5)]
+    monkeypatch.setattr(run, "FAMILIES", families)
+    tables = {"x": pd.DataFrame({"a": [1, 2, 3]})}
+    said: list[str] = []
+    one, two = run._families(tables, 1, lambda _: None), run._families(tables, 2, said.append)
+    assert list(one) == list(two) == [f"table_{k}" for k in range(5)]
+    for name in one:
+        pd.testing.assert_frame_equal(one[name], two[name])
+    assert two["table_3"].iloc[0].tolist() == [3, 3]
+    assert len(said) == 5 and said[-1].startswith("  [5/5] family ")
+
+    def broken(_tables):
+        raise DataError([Issue("data/processed/labor_panel.csv", 4, "central", "must be at least 0", "-1")])
+
+    monkeypatch.setattr(run, "FAMILIES", [*families[:3], ("broken", broken)])
+    with pytest.raises(DataError) as caught:
+        run._families(tables, 2, lambda _: None)
+    assert caught.value.issues == [Issue("data/processed/labor_panel.csv", 4, "central", "must be at least 0", "-1")]

@@ -26,7 +26,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.genmod import families
 from scipy.special import gammaln
 from scipy.stats import norm
 from statsmodels.base.model import GenericLikelihoodModel
@@ -101,7 +102,7 @@ def fit(counts: pd.Series, events: pd.DataFrame, s: spec.ArrivalsSpec) -> dict:
     # start values: a Poisson GLM with the mixed events as fractional steps
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        start = sm.GLM(y, pd.concat([X, S], axis=1), family=sm.families.Poisson()).fit().params.to_numpy()
+        start = GLM(y, pd.concat([X, S], axis=1), family=families.Poisson()).fit().params.to_numpy()
         if s.family == "nb2":
             start = np.append(start, np.log(0.05))
         model = MixedCounts(y, X, S, s.family)
@@ -171,7 +172,7 @@ def headline_tables(f: dict, events: pd.DataFrame) -> dict[str, pd.DataFrame]:
                      "coef": float(np.exp(la)), "rate_ratio": np.nan, "ci_low": float(np.exp(la - Z95 * e)),
                      "ci_high": float(np.exp(la + Z95 * e)), "p_value": np.nan})
     terms = pd.DataFrame(rows)
-    poisson = sm.GLM(counts.to_numpy(float), pd.concat([f["X"], f["S"]], axis=1), family=sm.families.Poisson()).fit()
+    poisson = GLM(counts.to_numpy(float), pd.concat([f["X"], f["S"]], axis=1), family=families.Poisson()).fit()
     terms["n"] = f["n"]
     terms["first_year"] = int(years.min())
     terms["last_year"] = int(years.max())

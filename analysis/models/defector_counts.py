@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.tools.tools import add_constant
+from statsmodels.genmod import families
 
 from . import interventions, nb2, spec
 
@@ -44,7 +46,7 @@ def design_matrix(years: np.ndarray, events: pd.DataFrame, shifts=LEVEL_SHIFTS, 
     index = interventions.periods(int(years[0]), int(years[-1]), "Y")
     X = interventions.design(events, index, shifts)
     X.insert(0, "trend", (index.year - first_year).astype(float))
-    X = sm.add_constant(X, has_constant="add")
+    X = add_constant(X, has_constant="add")
     X.index = index.year
     return X
 
@@ -101,12 +103,12 @@ def fit_female_share(annual: pd.DataFrame, first_year: int = FIRST_YEAR) -> dict
     if len(data) < 5:
         raise ValueError("fewer than 5 years with a sex split; cannot fit the female-share trend")
     years = data["year"].astype(int).to_numpy()
-    X = sm.add_constant(pd.DataFrame({"trend": (years - first_year).astype(float)}, index=years))
+    X = add_constant(pd.DataFrame({"trend": (years - first_year).astype(float)}, index=years))
     # Proportions weighted by the number of arrivals. (With the two-column successes/failures
     # form, statsmodels 0.15 computes the Pearson scale on unweighted proportions, which
     # understates it about a hundredfold here; the weighted form gives the textbook X2/df.)
     share = (data["female"] / data["total"]).to_numpy(float)
-    res = sm.GLM(share, X, family=sm.families.Binomial(), var_weights=data["total"].to_numpy(float)).fit(scale="X2")
+    res = GLM(share, X, family=families.Binomial(), var_weights=data["total"].to_numpy(float)).fit(scale="X2")
     ci = res.conf_int(alpha=0.05)
     n = len(data)
     terms = pd.DataFrame([{

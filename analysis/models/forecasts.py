@@ -84,8 +84,9 @@ def _trade_exog(index: pd.PeriodIndex, events: pd.DataFrame, changes) -> np.ndar
 
 
 def trade_fit(logy: pd.Series, events: pd.DataFrame, changes):
+    """The log trade model for forecasting: no covariance of the parameters (the interval is the prediction variance's)."""
     use = known_changes(logy.index, events, changes, observed=logy.notna())
-    res = sarimax.fit(logy.to_numpy(), _trade_exog(logy.index, events, use), f"trade forecast (data to {logy.index[-1]})")
+    res = sarimax.fit(logy.to_numpy(), _trade_exog(logy.index, events, use), f"trade forecast (data to {logy.index[-1]})", "none")
     return res, use
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.tools.tools import add_constant
 
 from . import interventions, nb2, series, spec
 
@@ -67,7 +67,7 @@ def design(index: pd.PeriodIndex, events: pd.DataFrame, changes: list[tuple[str,
     spec = [(kind, event_id) for event_id, _ in changes for kind in (("step",) if event_id in levels_only else ("step", "ramp"))]
     X = interventions.design(events, index, spec) if spec else pd.DataFrame(index=index)
     X.insert(0, "trend", np.asarray([(p - origin).n for p in index], dtype=float))
-    return sm.add_constant(X, has_constant="add")
+    return add_constant(X, has_constant="add")
 
 
 def fit(counts: pd.Series, events: pd.DataFrame, changes: list[tuple[str, str]] | None = None) -> dict[str, pd.DataFrame]:

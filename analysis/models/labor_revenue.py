@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -219,6 +220,14 @@ def legacy_inputs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- draws
+@lru_cache(maxsize=None)
+def _beta_quantiles(a: float, b: float) -> np.ndarray:
+    """The Beta(a, b) quantile function on :data:`GRID`, computed once per shape (it is the slow part of a PERT draw)."""
+    q = special.betaincinv(a, b, GRID)
+    q.flags.writeable = False
+    return q
+
+
 def quantile(distribution: str, low: float, centre: float, high: float, u: np.ndarray) -> np.ndarray:
     """The inverse distribution function of one input at probabilities ``u``."""
     if high <= low:
@@ -228,7 +237,7 @@ def quantile(distribution: str, low: float, centre: float, high: float, u: np.nd
     if distribution == "pert":
         a = 1 + 4 * (centre - low) / (high - low)
         b = 1 + 4 * (high - centre) / (high - low)
-        return low + (high - low) * np.interp(u, GRID, special.betaincinv(a, b, GRID))
+        return low + (high - low) * np.interp(u, GRID, _beta_quantiles(a, b))
     if distribution == "lognormal":
         spread = [np.log(high / centre)] + ([np.log(centre / low)] if low > 0 else [])
         return centre * np.exp(max(spread) / Z95 * stats.norm.ppf(u))
@@ -248,9 +257,9 @@ def uniforms(host: str, year: int, name: str, rho: float, draws: int = DRAWS) ->
     return special.ndtr(own)
 
 
-def draw_inputs(ranges: pd.DataFrame, host: str, year: int, rho: float, fixed: str | None = None, draws: int = DRAWS) -> dict[str, np.ndarray]:
+def _draw(rows, host: str, year: int, rho: float, fixed: str | None, draws: int) -> dict[str, np.ndarray]:
     out = {}
-    for r in ranges.loc[(ranges["host"] == host) & (ranges["year"] == year)].itertuples(index=False):
+    for r in rows:
         if fixed == r.input:
             out[r.input] = np.full(draws, r.centre)
         else:
@@ -258,6 +267,23 @@ def draw_inputs(ranges: pd.DataFrame, host: str, year: int, rho: float, fixed: s
     if "state_share" in out:
         out["state_share"] = np.clip(out["state_share"], 0.0, 1.0)
     return out
+
+
+def draw_inputs(ranges: pd.DataFrame, host: str, year: int, rho: float, fixed: str | None = None, draws: int = DRAWS) -> dict[str, np.ndarray]:
+    """One host-year's draws of every input it has (an input named by ``fixed`` held at its centre)."""
+    rows = ranges.loc[(ranges["host"] == host) & (ranges["year"] == year)].itertuples(index=False)
+    return _draw(rows, host, year, rho, fixed, draws)
+
+
+def draws_by_host_year(ranges: pd.DataFrame, rho: float) -> dict[tuple[str, int], dict[str, np.ndarray]]:
+    """Every host-year's draws (as :func:`draw_inputs` gives them), keyed and sorted by (host, year).
+
+    The draws depend only on the inputs, the host, the year and ``rho`` (each input has its
+    own seeded stream), so the revenue model, its sensitivity and the trade-off's revenue
+    per worker share one set instead of drawing it again.
+    """
+    return {(str(host), int(year)): _draw(g.itertuples(index=False), str(host), int(year), rho, None, DRAWS)
+            for (host, year), g in ranges.groupby(["host", "year"], sort=True)}
 
 
 def revenue(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -283,11 +309,14 @@ VARIANTS = (
 )
 
 
-def simulate(ranges: pd.DataFrame, rho: float, variant: str = HEADLINE) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Host-year and world results for one variant; also returns the draws by year for the world sums."""
+def simulate(ranges: pd.DataFrame, rho: float, variant: str = HEADLINE, draws: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Host-year and world results for one variant; also returns the draws by year for the world sums.
+
+    ``draws``: the variant's :func:`draws_by_host_year`, if already drawn.
+    """
     per, totals = [], {}
-    for (host, year), _ in ranges.groupby(["host", "year"], sort=True):
-        rev, workers, pw = revenue(draw_inputs(ranges, host, year, rho))
+    for (host, year), d in (draws if draws is not None else draws_by_host_year(ranges, rho)).items():
+        rev, workers, pw = revenue(d)
         totals.setdefault(int(year), []).append((host, rev, workers))
         q = np.percentile(rev, [5, 50, 95])
         w = np.percentile(pw, [5, 50, 95])
@@ -305,11 +334,15 @@ def simulate(ranges: pd.DataFrame, rho: float, variant: str = HEADLINE) -> tuple
     return pd.DataFrame(per), pd.DataFrame(world), totals
 
 
-def sensitivity(ranges: pd.DataFrame, rho: float = 0.0) -> pd.DataFrame:
-    """One at a time: how much of each host-year's 5-95% width goes when an input is fixed at its centre."""
+def sensitivity(ranges: pd.DataFrame, rho: float = 0.0, draws: dict | None = None) -> pd.DataFrame:
+    """One at a time: how much of each host-year's 5-95% width goes when an input is fixed at its centre.
+
+    ``draws``: :func:`draws_by_host_year` at ``rho``, if already drawn.
+    """
+    draws = draws if draws is not None else draws_by_host_year(ranges, rho)
     rows = []
     for (host, year), g in ranges.groupby(["host", "year"], sort=True):
-        base = draw_inputs(ranges, host, year, rho)
+        base = draws[(str(host), int(year))]
         r5, r95 = np.percentile(revenue(base)[0], [5, 95])
         centres = dict(zip(g["input"], g["centre"]))
         for name in [i for i in INPUTS if i in centres]:
@@ -365,12 +398,16 @@ def compare(host_year: pd.DataFrame, world: pd.DataFrame, estimates: pd.DataFram
     return out
 
 
-def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    ranges = input_table(tables)
+def run(tables: dict[str, pd.DataFrame], ranges: pd.DataFrame | None = None, headline: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Every labour-revenue result table. ``ranges`` (:func:`input_table`) and ``headline`` (its
+    :func:`draws_by_host_year` at rho = 0) may be passed in when already computed."""
+    ranges = input_table(tables) if ranges is None else ranges
+    headline = draws_by_host_year(ranges, 0.0) if headline is None else headline
     legacy = legacy_inputs(tables)
     per, world = [], []
     for v in VARIANTS:
-        h, w, _ = simulate(legacy if v.legacy else ranges, v.rho, v.name)
+        shared = headline if not v.legacy and v.rho == 0.0 else None
+        h, w, _ = simulate(legacy if v.legacy else ranges, v.rho, v.name, shared)
         per.append(h)
         world.append(w)
     host_year = pd.concat(per, ignore_index=True).sort_values(["variant", "host", "year"]).reset_index(drop=True)
@@ -382,6 +419,6 @@ def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         "labor_revenue_host_year": host_year,
         "labor_revenue_world": world,
         "labor_revenue_variants": variants,
-        "labor_revenue_sensitivity": sensitivity(ranges),
+        "labor_revenue_sensitivity": sensitivity(ranges, 0.0, headline),
         "labor_revenue_comparison": compare(host_year, world, tables["labor_revenue_estimates"]),
     }

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.genmod import families
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from ..errors import ModelError  # noqa: F401  (defined with the other user errors; the model modules import it from here)
@@ -71,7 +72,7 @@ def fit(y: np.ndarray, X: pd.DataFrame, what: str) -> NB2Fit:
         raise ModelError(f"{what}: counts must be finite and non-negative")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence is checked explicitly below
-        poisson = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+        poisson = GLM(y, X, family=families.Poisson()).fit()
         nb = NegativeBinomial(y, X, loglike_method="nb2").fit(
             start_params=np.append(poisson.params, 0.1), method="bfgs", maxiter=5000, disp=0)
         if not nb.mle_retvals.get("converged", False):

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from .. import selectors
 from . import series, spec
@@ -107,10 +108,10 @@ def granger(x: pd.Series, y: pd.Series, lags: int) -> dict:
     k_full = 1 + 2 * lags
     if n <= k_full + 1:
         raise ModelError(f"Granger test with {lags} lag(s): {n} complete years for {k_full} coefficients")
-    own = sm.add_constant(frame[[f"y_l{j}" for j in range(1, lags + 1)]], has_constant="add")
-    full = sm.add_constant(frame[[c for c in frame.columns if c != "y"]], has_constant="add")
-    restricted = sm.OLS(frame["y"], own).fit()
-    unrestricted = sm.OLS(frame["y"], full).fit()
+    own = add_constant(frame[[f"y_l{j}" for j in range(1, lags + 1)]], has_constant="add")
+    full = add_constant(frame[[c for c in frame.columns if c != "y"]], has_constant="add")
+    restricted = OLS(frame["y"], own).fit()
+    unrestricted = OLS(frame["y"], full).fit()
     f, p, df = unrestricted.compare_f_test(restricted)
     return {"lags": lags, "n": n, "f_stat": float(f), "p_value": float(p), "df_num": int(df), "df_denom": int(unrestricted.df_resid),
             "first_year": int(frame.index.min()), "last_year": int(frame.index.max())}

@@ -3,7 +3,9 @@
 The Kalman filter skips missing values, so gappy monthly or annual series need no filling.
 The covariance is named explicitly: ``oim`` (observed information, the default here),
 ``robust_oim`` (sandwich) or ``opg`` (outer product of gradients, statsmodels' default,
-unstable with few observations per parameter). The likelihood is maximised by L-BFGS; where
+unstable with few observations per parameter); ``none`` skips it, for a fit used only to
+forecast (a forecast's interval comes from the state-space prediction variance, not from
+the parameters' covariance, so it is the same either way). The likelihood is maximised by L-BFGS; where
 it stops without converging (short annual series, a flat likelihood near the AR bound), BFGS
 and then Nelder-Mead are tried from the last point, in that fixed order. A fit that none of
 them brings to convergence, or whose standard errors are not finite, is an error naming the
@@ -19,7 +21,7 @@ from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from .nb2 import ModelError
 
-COV_TYPES = ("oim", "robust_oim", "opg")
+COV_TYPES = ("oim", "robust_oim", "opg", "none")
 #: Optimisers tried in turn, each from where the last stopped, until one converges.
 OPTIMIZERS = (("lbfgs", 500), ("bfgs", 1000), ("nm", 5000))
 
@@ -38,6 +40,6 @@ def fit(y: np.ndarray, exog: np.ndarray, what: str, cov_type: str = "oim"):
             start = res.params if np.all(np.isfinite(res.params)) else None
     if not res.mle_retvals.get("converged", False):
         raise ModelError(f"{what}: the SARIMAX fit did not converge (tried {', '.join(m for m, _ in OPTIMIZERS)})")
-    if not np.all(np.isfinite(res.bse)):
+    if cov_type != "none" and not np.all(np.isfinite(res.bse)):
         raise ModelError(f"{what}: the SARIMAX fit has no finite standard errors ({cov_type} covariance)")
     return res

@@ -134,26 +134,25 @@ def rates(panel: pd.DataFrame, defections: pd.DataFrame, events: pd.DataFrame) -
 
 
 # --------------------------------------------------------------------------- revenue per worker
-def _per_worker_draws(ranges: pd.DataFrame, host: str, years) -> np.ndarray:
-    out = []
-    for y in years:
-        d = labor_revenue.draw_inputs(ranges, host, int(y), 0.0)
-        out.append(d["monthly_wage_usd"] * 12 * d["state_share"])
+def _per_worker_draws(draws: dict, host: str, years) -> np.ndarray:
+    out = [draws[(host, int(y))]["monthly_wage_usd"] * 12 * draws[(host, int(y))]["state_share"] for y in years]
     return np.concatenate(out) if out else np.array([])
 
 
-def revenue_per_worker(ranges: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def revenue_per_worker(ranges: pd.DataFrame, events: pd.DataFrame, draws: dict | None = None) -> pd.DataFrame:
+    """``draws``: the revenue model's headline draws (:func:`labor_revenue.draws_by_host_year` at rho = 0), if already drawn."""
+    draws = labor_revenue.draws_by_host_year(ranges, 0.0) if draws is None else draws
     rows = []
     last = int(ranges["year"].max()) if not ranges.empty else FIRST_YEAR
     for host, g in ranges.groupby("host", sort=True):
         for label, start, end in periods(events, last) + [("all years", FIRST_YEAR, last)]:
             years = sorted(y for y in g["year"].unique() if start <= y <= end)
-            draws = _per_worker_draws(ranges, host, years)
-            if draws.size == 0:
+            pooled = _per_worker_draws(draws, str(host), years)
+            if pooled.size == 0:
                 continue
-            q = np.percentile(draws, [5, 50, 95])
+            q = np.percentile(pooled, [5, 50, 95])
             rows.append({"host": host, "period": label, "n_years": len(years), "median_usd": q[1], "p05_usd": q[0], "p95_usd": q[2],
-                         "draws": int(draws.size)})
+                         "draws": int(pooled.size)})
     return pd.DataFrame(rows)
 
 
@@ -323,11 +322,13 @@ def hypothesis_tests(rate_table: pd.DataFrame, rr: pd.DataFrame, ev: pd.DataFram
     return out
 
 
-def run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def run(tables: dict[str, pd.DataFrame], ranges: pd.DataFrame | None = None, draws: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Every trade-off result table. ``ranges`` and ``draws`` (the revenue model's inputs and headline
+    draws) may be passed in when the revenue model has already computed them."""
     panel, defections, events = tables["labor_panel"], tables["defections_abroad"], tables["events"]
-    ranges = labor_revenue.input_table(tables)
+    ranges = labor_revenue.input_table(tables) if ranges is None else ranges
     rate_table = rates(panel, defections, events)
-    per_worker = revenue_per_worker(ranges, events)
+    per_worker = revenue_per_worker(ranges, events, draws)
     rr = risk_return(rate_table, per_worker, panel, defections)
     ev = event_study(panel, defections, events)
     return {"tradeoff_rates": rate_table, "tradeoff_revenue_per_worker": per_worker, "tradeoff_risk_return": rr,
