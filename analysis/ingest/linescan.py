@@ -53,7 +53,9 @@ from ..paths import display
 #: Bytes of text inflated and searched at a time (the last partial line is carried over).
 CHUNK = 8 << 20
 _READ = 1 << 20  # compressed bytes read at a time
-_QUEUED = 2  # inflated pieces that may wait for the searching thread
+_QUEUED = 4  # inflated pieces that may wait for the searching thread (it imports numpy while the first ones come)
+#: How long the searching thread may hold the interpreter while the reading thread waits for it (seconds).
+_SWITCH = 0.0001
 #: A cell that reads as the token, spaces stripped, has one of these just before the token
 #: (a tab, a space, a sign, a leading zero, or the start of the line) and one of these just after it.
 _BEFORE = b"\t\n +0"
@@ -107,51 +109,55 @@ def _text_chunks(path: Path, chunk: int, read: int) -> Iterator[tuple[bytes, int
 _END = object()
 
 
-def _prefetch(pieces: Iterator, depth: int) -> Iterator:
-    """The items of ``pieces``, produced by another thread at most ``depth`` items ahead.
+class _Prefetch:
+    """The items of ``pieces``, produced by another thread (started at once) at most ``depth`` items ahead.
 
-    An exception in the producer is raised here, in the consumer; a consumer that stops
-    early (an error, a closed generator) stops the producer too.
+    Iterate to get the items; an exception in the producer is raised there, in the
+    consumer. :meth:`close` (the consumer stopped early: an error, a closed generator, or
+    simply done) stops the producer and waits for its thread to end.
     """
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def put(item) -> bool:
-        while not stop.is_set():
+    def __init__(self, pieces: Iterator, depth: int) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._produce, args=(pieces,), name="inflate bulk file", daemon=True)
+        self._worker.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
             try:
-                q.put(item, timeout=0.1)
+                self._queue.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self, pieces: Iterator) -> None:
         try:
             for item in pieces:
-                if not put((item, None)):
+                if not self._put((item, None)):
                     return
-            put((_END, None))
+            self._put((_END, None))
         except BaseException as exc:  # handed to the consumer, which raises it
-            put((_END, exc))
+            self._put((_END, exc))
 
-    worker = threading.Thread(target=produce, name="inflate bulk file", daemon=True)
-    worker.start()
-    try:
+    def __iter__(self) -> Iterator:
         while True:
-            item, exc = q.get()
+            item, exc = self._queue.get()
             if item is _END:
                 if exc is not None:
                     raise exc
                 return
             yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._worker.is_alive():
             try:
-                q.get(timeout=0.1)
+                self._queue.get(timeout=0.1)
             except queue.Empty:
                 pass
-        worker.join()
+        self._worker.join()
 
 
 def _ragged_issue(name: str, line: int, fields: int, tabs: int) -> Issue:
@@ -295,7 +301,7 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
     interval = sys.getswitchinterval()
     # the reading thread needs the interpreter only for a moment between two pieces; let it
     # have it soon rather than after the default 5 ms
-    sys.setswitchinterval(min(interval, 0.0005))
+    sys.setswitchinterval(min(interval, _SWITCH))
     try:
         yield from _candidate_lines(path, name, token, fields, columns, max_line, chunk, read)
     finally:
@@ -304,14 +310,14 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
 
 def _candidate_lines(path: Path, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None,
                      max_line: int, chunk: int, read: int) -> Iterator[Candidates]:
-    pieces = _prefetch(_text_chunks(path, chunk, read), _QUEUED)
-    scanner = _Scanner(name, token, fields, columns, max_line)
+    pieces = _Prefetch(_text_chunks(path, chunk, read), _QUEUED)  # inflating starts now, while numpy is imported
     carry: list[bytes] = []  # a line begun in earlier pieces
     carried = 0
     line_no = 0  # physical lines completed so far
     header_done = False
     bytes_read = 0
     try:
+        scanner = _Scanner(name, token, fields, columns, max_line)
         for data, bytes_read in pieces:
             nl = data.find(b"\n")
             if nl == -1:
