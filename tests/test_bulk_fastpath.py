@@ -320,3 +320,36 @@ def test_ingest_bulk_command_runs_numpy_with_one_blas_thread_unless_told_otherwi
     assert cli.main(["ingest-bulk", str(BULK), "--out", str(tmp_path / "b.parquet"), "--quiet"]) == 0
     assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
     assert pl.read_parquet(tmp_path / "a.parquet").height == pl.read_parquet(tmp_path / "b.parquet").height == 19
+
+
+# ----------------------------------------------------------------- gzip data, however it is cut
+@pytest.mark.parametrize("read", [7, 512, 1 << 20])
+@pytest.mark.parametrize("keep", [0.6, 0.9, -4])
+def test_truncated_gzip_is_named_whatever_the_reads(tmp_path, monkeypatch, read, keep):
+    """A gzip file cut inside its compressed data (0.6, 0.9 of it) or inside its trailer (-4 bytes)."""
+    lines = lines_of_fixture()
+    data = gzip.compress((("\r\n".join(lines) + "\r\n") * 30).encode(), mtime=1)
+    cut = int(len(data) * keep) if keep > 0 else len(data) + keep
+    p = tmp_path / "cut.txt.gz"
+    p.write_bytes(data[:cut])
+    small_pieces(monkeypatch, chunk=4096, read=read)
+    with pytest.raises(DataError) as err:
+        cb.ingest_bulk([p], tmp_path / "out.parquet", progress=False)
+    issue = err.value.issues[0]
+    assert issue.file.endswith("cut.txt.gz") and issue.rule == "the gzip file ends early (truncated download?)"
+
+
+@pytest.mark.parametrize("read", [7, 1 << 20])
+def test_bytes_after_the_last_member_are_named_but_zero_padding_is_skipped(tmp_path, monkeypatch, read):
+    """Bytes that are not gzip after the last member are an error; NUL bytes there (as tape and
+    block devices pad files, and as gzip itself skips them) are not."""
+    small_pieces(monkeypatch, chunk=4096, read=read)
+    data = gzip.compress(BULK.read_bytes(), mtime=0)
+    bad = tmp_path / "tail.txt.gz"
+    bad.write_bytes(data + b"this is not gzip data")
+    with pytest.raises(DataError) as err:
+        cb.ingest_bulk([bad], tmp_path / "out.parquet", progress=False)
+    assert err.value.issues[0].rule.startswith("not a readable gzip file (")
+    padded = tmp_path / "padded.txt.gz"
+    padded.write_bytes(data + b"\0" * 100)
+    assert extract(padded, tmp_path)["_line"].to_list() == dprk(lines_of_fixture())

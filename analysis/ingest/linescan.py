@@ -7,11 +7,17 @@ only the few lines that may matter.
 
 How a file is read
 ------------------
-- **Two threads.** A reading thread (:func:`_prefetch`) inflates the file with ISA-L in
-  pieces of :data:`CHUNK` bytes of text (ISA-L, like zlib, lets other threads run while it
-  inflates), and hands them over through a queue of at most :data:`_QUEUED` pieces. The
-  calling thread checks and searches the previous piece meanwhile. Memory is a few pieces
-  and three work arrays of :data:`CHUNK` bytes, whatever the size of the file.
+- **Two threads, both busy.** A reading thread (:class:`_Prefetch`) inflates the file
+  with ISA-L's gzip reader (:mod:`isal.igzip`, in pieces of :data:`CHUNK` bytes of text)
+  and hands the pieces over through a queue of at most :data:`_QUEUED` pieces; the
+  calling thread checks and searches them. The reader inflates straight into each piece
+  with the interpreter released and needs it back only between two reads of compressed
+  data, and most of the search is numpy work that releases it too, so on two cores the
+  threads run side by side. Two details keep them from waiting for each other: the
+  reading thread starts before numpy is imported (the queue takes the first pieces
+  meanwhile), and while a file is read a thread that holds the interpreter is asked to
+  hand it over after :data:`_SWITCH` seconds rather than Python's default 5 ms. Memory is a few pieces and three work arrays of :data:`_BLOCK`
+  bytes, whatever the size of the file.
 - **Whole lines only.** A piece is cut after its last line break; the rest is carried
   over to the next piece (a line that straddles two pieces is checked and searched as
   one small buffer). A last line without a line break gets one.
@@ -34,25 +40,28 @@ A chunk whose tab total is right although one line has a tab too many and anothe
 few passes the bulk check; it is caught when either line is a candidate. Line numbers are
 1-based physical lines (the header is line 1). A gzip file may have several members (as
 ``pigz`` or ``bgzip`` write them); a truncated one, or bytes after the last one that are
-not gzip, is an error. Measured speeds, against inflating alone, are kept in
+not gzip, is an error (NUL bytes after the last member are padding and are skipped, as
+``gzip -d`` does). Measured speeds, against inflating alone, are kept in
 ``docs/performance.md`` (``make bench``), not here.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import queue
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from ..errors import DataError, Issue
 from ..paths import display
 
 #: Bytes of text inflated and searched at a time (the last partial line is carried over).
-CHUNK = 8 << 20
-_READ = 1 << 20  # compressed bytes read at a time
+CHUNK = 4 << 20
+_READ = 1 << 20  # at most this many compressed bytes per read (ISA-L's reader asks for 512 KiB)
 _QUEUED = 4  # inflated pieces that may wait for the searching thread (it imports numpy while the first ones come)
 #: How long the searching thread may hold the interpreter while the reading thread waits for it (seconds).
 _SWITCH = 0.0001
@@ -73,6 +82,20 @@ class Candidates:
     bytes_read: int  # bytes of the file as stored (compressed or not) read so far
 
 
+class _Limited(io.RawIOBase):
+    """A binary file read at most ``limit`` bytes per call (tests use this to cut gzip data anywhere)."""
+
+    def __init__(self, fh: BinaryIO, limit: int) -> None:
+        self.fh, self.limit = fh, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        with memoryview(buffer) as view:
+            return self.fh.readinto(view[: self.limit])
+
+
 def _text_chunks(path: Path, chunk: int, read: int) -> Iterator[tuple[bytes, int]]:
     """The text of ``path`` (inflated if it ends in ``.gz``) in pieces of at most ``chunk`` bytes,
     each with the bytes of the file (as stored) read so far."""
@@ -84,26 +107,28 @@ def _text_chunks(path: Path, chunk: int, read: int) -> Iterator[tuple[bytes, int
             while data := fh.read(chunk):
                 yield data, fh.tell()
             return
-        from isal import isal_zlib
+        yield from _inflated(name, fh, chunk, read)
 
-        d = isal_zlib.decompressobj(31)  # 31: a gzip member
-        fed = False  # the current gzip member has received input
-        while data := fh.read(read):
-            while data:
-                fed = True
-                try:
-                    out = d.decompress(data, chunk)
-                except isal_zlib.error as exc:
-                    raise DataError([Issue(name, None, None, f"not a readable gzip file ({exc})")]) from None
-                if out:
-                    yield out, fh.tell() - len(d.unconsumed_tail)
-                if d.eof:  # the end of a member: another may follow
-                    data = d.unused_data
-                    d, fed = isal_zlib.decompressobj(31), False
-                else:
-                    data = d.unconsumed_tail
-        if fed:
-            raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")])
+
+def _inflated(name: str, fh: BinaryIO, chunk: int, read: int) -> Iterator[tuple[bytes, int]]:
+    """The text of the gzip file ``fh`` (every member), in pieces of at most ``chunk`` bytes.
+
+    ISA-L's gzip reader inflates straight into each piece and holds the interpreter only
+    between two reads of compressed data, so the searching thread keeps it meanwhile.
+    """
+    from isal import igzip, isal_zlib
+
+    with igzip.IGzipFile(fileobj=_Limited(fh, read), mode="rb") as gz:
+        while True:
+            try:
+                out = gz.read(chunk)
+            except EOFError:
+                raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")]) from None
+            except (gzip.BadGzipFile, isal_zlib.error) as exc:
+                raise DataError([Issue(name, None, None, f"not a readable gzip file ({exc})")]) from None
+            if not out:
+                return
+            yield out, fh.tell()
 
 
 _END = object()
