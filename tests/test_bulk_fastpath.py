@@ -259,10 +259,20 @@ def test_reading_thread_error_is_raised_to_the_reader_and_an_early_stop_ends_the
     assert got == [b"first"]
     assert "ends early" in err.value.issues[0].rule
 
-    endless = linescan._Prefetch(iter(lambda: b"x" * 10, None), depth=2)  # never ends by itself
-    assert next(iter(endless)) == b"x" * 10
-    endless.close()
-    assert not endless._worker.is_alive()
+    closed = []
+
+    def endless():  # never ends by itself
+        try:
+            while True:
+                yield b"x" * 10
+        finally:
+            closed.append(True)
+
+    ahead = linescan._Prefetch(endless(), depth=2)
+    assert next(iter(ahead)) == b"x" * 10
+    ahead.close()
+    assert not ahead._worker.is_alive()
+    assert closed == [True]  # the producer's generator (its open file) was closed, not left to the collector
 
 
 def test_closing_the_candidate_reader_early_ends_the_reading_thread(tmp_path, monkeypatch):

@@ -16,8 +16,9 @@ How a file is read
   threads run side by side. Two details keep them from waiting for each other: the
   reading thread starts before numpy is imported (the queue takes the first pieces
   meanwhile), and while a file is read a thread that holds the interpreter is asked to
-  hand it over after :data:`_SWITCH` seconds rather than Python's default 5 ms. Memory is a few pieces and three work arrays of :data:`_BLOCK`
-  bytes, whatever the size of the file.
+  hand it over after :data:`_SWITCH` seconds rather than Python's default 5 ms. Memory
+  is a few pieces and three work arrays of :data:`_BLOCK` bytes, whatever the size of
+  the file.
 - **Whole lines only.** A piece is cut after its last line break; the rest is carried
   over to the next piece (a line that straddles two pieces is checked and searched as
   one small buffer). A last line without a line break gets one.
@@ -165,6 +166,10 @@ class _Prefetch:
             self._put((_END, None))
         except BaseException as exc:  # handed to the consumer, which raises it
             self._put((_END, exc))
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:  # a generator stopped early closes its file now, in this thread
+                close()
 
     def __iter__(self) -> Iterator:
         while True:
