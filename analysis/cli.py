@@ -184,6 +184,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_bulk(args: argparse.Namespace) -> int:
+    # numpy's OpenBLAS starts a worker thread per core, which spins for a while after the
+    # import; ingest-bulk does no linear algebra, and that thread would take a core from
+    # inflating the file (set before numpy is imported; a value the user set is kept)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .ingest.comtrade_bulk import ingest_bulk
 
     counts = ingest_bulk([Path(f) for f in args.files], Path(args.out), progress=not args.quiet)

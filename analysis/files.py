@@ -29,9 +29,8 @@ they are held back until it is done.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
+import functools
 import os
 import shutil
 import signal
@@ -132,7 +131,13 @@ def write_atomic(path: Path, data: bytes) -> bool:
 
 # -- the switch ----------------------------------------------------------------------------
 
-def _libc():
+@functools.cache
+def _renameat2():
+    """libc's ``renameat2``, or None where it is not available (looked up at the first switch,
+    so that commands which never switch do not load ctypes)."""
+    import ctypes
+    import ctypes.util
+
     name = ctypes.util.find_library("c")
     try:
         lib = ctypes.CDLL(name, use_errno=True)
@@ -144,16 +149,16 @@ def _libc():
     return fn
 
 
-_RENAMEAT2 = _libc()
-
-
 def exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where that is not available."""
-    if _RENAMEAT2 is None or os.environ.get("NKFLOWS_NO_EXCHANGE"):
+    renameat2 = _renameat2()
+    if renameat2 is None or os.environ.get("NKFLOWS_NO_EXCHANGE"):
         return False
-    rc = _RENAMEAT2(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE)
+    rc = renameat2(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE)
     if rc == 0:
         return True
+    import ctypes
+
     err = ctypes.get_errno()
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False

@@ -13,7 +13,7 @@ import gzip
 import polars as pl
 import pytest
 
-from analysis.errors import DataError
+from analysis.errors import DataError, Issue
 from analysis.ingest import comtrade_bulk as cb
 from analysis.ingest import linescan
 from analysis.ingest.comtrade_layout import BULK_COLUMNS
@@ -222,3 +222,144 @@ def test_files_of_both_layouts_and_a_csv_in_one_extract(tmp_path):
     import pyarrow.parquet as pq
 
     assert pq.ParquetFile(out).metadata.num_row_groups == -(-together.height // 7)
+
+
+# ------------------------------------------------- the reading thread and the writer's import
+def test_reading_thread_starts_before_the_first_piece_is_asked_for():
+    """Inflating begins as soon as the prefetcher is made (the searching thread imports numpy
+    meanwhile); the items then come in order, and close() ends the thread."""
+    import threading
+
+    started = threading.Event()
+
+    def pieces():
+        started.set()
+        yield from (b"a", b"b", b"c")
+
+    ahead = linescan._Prefetch(pieces(), depth=2)
+    try:
+        assert started.wait(timeout=10)
+        assert list(ahead) == [b"a", b"b", b"c"]
+    finally:
+        ahead.close()
+    assert not ahead._worker.is_alive()
+
+
+def test_reading_thread_error_is_raised_to_the_reader_and_an_early_stop_ends_the_thread():
+    def failing():
+        yield b"first"
+        raise DataError([Issue("f.txt.gz", None, None, "the gzip file ends early (truncated download?)")])
+
+    ahead = linescan._Prefetch(failing(), depth=1)
+    got = []
+    with pytest.raises(DataError) as err:
+        for item in ahead:
+            got.append(item)
+    ahead.close()
+    assert got == [b"first"]
+    assert "ends early" in err.value.issues[0].rule
+
+    closed = []
+
+    def endless():  # never ends by itself
+        try:
+            while True:
+                yield b"x" * 10
+        finally:
+            closed.append(True)
+
+    ahead = linescan._Prefetch(endless(), depth=2)
+    assert next(iter(ahead)) == b"x" * 10
+    ahead.close()
+    assert not ahead._worker.is_alive()
+    assert closed == [True]  # the producer's generator (its open file) was closed, not left to the collector
+
+
+def test_closing_the_candidate_reader_early_ends_the_reading_thread(tmp_path, monkeypatch):
+    import threading
+
+    lines = lines_of_fixture()
+    p = tmp_path / "big.txt.gz"
+    p.write_bytes(gzip.compress((("\r\n".join(lines) + "\r\n") + ("\r\n".join(lines[1:]) + "\r\n") * 200).encode(), mtime=1))
+    small_pieces(monkeypatch, chunk=4096, read=512)
+    reader = linescan.candidate_lines(p, b"408", len(BULK_COLUMNS), (I_REP, I_PARTNER),
+                                      chunk=linescan.CHUNK, read=linescan._READ)
+    first = next(reader)
+    assert first.lines_scanned > 1
+    reader.close()
+    assert not [t for t in threading.enumerate() if t.name == "inflate bulk file"]
+
+
+def test_background_import_hands_over_the_module_or_raises_its_error():
+    from analysis.ingest.comtrade_extract_writer import _BackgroundImport
+
+    ok = _BackgroundImport("json")
+    assert ok.module().dumps([1]) == "[1]"
+    missing = _BackgroundImport("nkflows_no_such_module")
+    with pytest.raises(ModuleNotFoundError, match="nkflows_no_such_module"):
+        missing.module()
+
+
+@pytest.mark.parametrize("values", [
+    [b"", b"a", b"", b"bc"],
+    [b"x"] * 9 + [b""] + [b"\xc3\xa9t\xc3\xa9"],  # a null past the first byte of the bitmap
+    [b""] * 5,
+    [b"408", b"0408 ", b" 408"],
+])
+def test_large_strings_keep_every_value_and_make_empty_ones_null(values):
+    import pyarrow as pa
+
+    from analysis.ingest.comtrade_extract_writer import _large_strings
+
+    arr = _large_strings(pa, values)
+    arr.validate(full=True)
+    assert arr.type == pa.large_string()
+    assert arr.to_pylist() == [v.decode("utf-8") if v else None for v in values]
+    assert arr.null_count == values.count(b"")
+
+
+def test_ingest_bulk_command_runs_numpy_with_one_blas_thread_unless_told_otherwise(tmp_path, monkeypatch):
+    import os
+
+    from analysis import cli
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert cli.main(["ingest-bulk", str(BULK), "--out", str(tmp_path / "a.parquet"), "--quiet"]) == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert cli.main(["ingest-bulk", str(BULK), "--out", str(tmp_path / "b.parquet"), "--quiet"]) == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
+    assert pl.read_parquet(tmp_path / "a.parquet").height == pl.read_parquet(tmp_path / "b.parquet").height == 19
+
+
+# ----------------------------------------------------------------- gzip data, however it is cut
+@pytest.mark.parametrize("read", [7, 512, 1 << 20])
+@pytest.mark.parametrize("keep", [0.6, 0.9, -4])
+def test_truncated_gzip_is_named_whatever_the_reads(tmp_path, monkeypatch, read, keep):
+    """A gzip file cut inside its compressed data (0.6, 0.9 of it) or inside its trailer (-4 bytes)."""
+    lines = lines_of_fixture()
+    data = gzip.compress((("\r\n".join(lines) + "\r\n") * 30).encode(), mtime=1)
+    cut = int(len(data) * keep) if keep > 0 else len(data) + keep
+    p = tmp_path / "cut.txt.gz"
+    p.write_bytes(data[:cut])
+    small_pieces(monkeypatch, chunk=4096, read=read)
+    with pytest.raises(DataError) as err:
+        cb.ingest_bulk([p], tmp_path / "out.parquet", progress=False)
+    issue = err.value.issues[0]
+    assert issue.file.endswith("cut.txt.gz") and issue.rule == "the gzip file ends early (truncated download?)"
+
+
+@pytest.mark.parametrize("read", [7, 1 << 20])
+def test_bytes_after_the_last_member_are_named_but_zero_padding_is_skipped(tmp_path, monkeypatch, read):
+    """Bytes that are not gzip after the last member are an error; NUL bytes there (as tape and
+    block devices pad files, and as gzip itself skips them) are not."""
+    small_pieces(monkeypatch, chunk=4096, read=read)
+    data = gzip.compress(BULK.read_bytes(), mtime=0)
+    bad = tmp_path / "tail.txt.gz"
+    bad.write_bytes(data + b"this is not gzip data")
+    with pytest.raises(DataError) as err:
+        cb.ingest_bulk([bad], tmp_path / "out.parquet", progress=False)
+    assert err.value.issues[0].rule.startswith("not a readable gzip file (")
+    padded = tmp_path / "padded.txt.gz"
+    padded.write_bytes(data + b"\0" * 100)
+    assert extract(padded, tmp_path)["_line"].to_list() == dprk(lines_of_fixture())

@@ -29,8 +29,8 @@ tab-separated file is not parsed record by record
 3. only the lines holding such a ``408`` are split; a line is kept when its reporterCode
    or partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
    applies), and handed as it is to :class:`~analysis.ingest.comtrade_extract_writer.ExtractWriter`,
-   which writes Parquet one row group at a time and imports pyarrow only for the first
-   one.
+   which writes Parquet one row group at a time (it imports pyarrow in a thread of its
+   own while the file is read).
 
 Timings and memory, against inflating alone, pandas and DuckDB, come from ``make bench``
 and are kept in ``docs/performance.md``, not here.

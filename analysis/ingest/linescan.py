@@ -7,11 +7,18 @@ only the few lines that may matter.
 
 How a file is read
 ------------------
-- **Two threads.** A reading thread (:func:`_prefetch`) inflates the file with ISA-L in
-  pieces of :data:`CHUNK` bytes of text (ISA-L, like zlib, lets other threads run while it
-  inflates), and hands them over through a queue of at most :data:`_QUEUED` pieces. The
-  calling thread checks and searches the previous piece meanwhile. Memory is a few pieces
-  and three work arrays of :data:`CHUNK` bytes, whatever the size of the file.
+- **Two threads, both busy.** A reading thread (:class:`_Prefetch`) inflates the file
+  with ISA-L's gzip reader (:mod:`isal.igzip`, in pieces of :data:`CHUNK` bytes of text)
+  and hands the pieces over through a queue of at most :data:`_QUEUED` pieces; the
+  calling thread checks and searches them. The reader inflates straight into each piece
+  with the interpreter released and needs it back only between two reads of compressed
+  data, and most of the search is numpy work that releases it too, so on two cores the
+  threads run side by side. Two details keep them from waiting for each other: the
+  reading thread starts before numpy is imported (the queue takes the first pieces
+  meanwhile), and while a file is read a thread that holds the interpreter is asked to
+  hand it over after :data:`_SWITCH` seconds rather than Python's default 5 ms. Memory
+  is a few pieces and three work arrays of :data:`_BLOCK` bytes, whatever the size of
+  the file.
 - **Whole lines only.** A piece is cut after its last line break; the rest is carried
   over to the next piece (a line that straddles two pieces is checked and searched as
   one small buffer). A last line without a line break gets one.
@@ -34,26 +41,31 @@ A chunk whose tab total is right although one line has a tab too many and anothe
 few passes the bulk check; it is caught when either line is a candidate. Line numbers are
 1-based physical lines (the header is line 1). A gzip file may have several members (as
 ``pigz`` or ``bgzip`` write them); a truncated one, or bytes after the last one that are
-not gzip, is an error. Measured speeds, against inflating alone, are kept in
+not gzip, is an error (NUL bytes after the last member are padding and are skipped, as
+``gzip -d`` does). Measured speeds, against inflating alone, are kept in
 ``docs/performance.md`` (``make bench``), not here.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import queue
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from ..errors import DataError, Issue
 from ..paths import display
 
 #: Bytes of text inflated and searched at a time (the last partial line is carried over).
-CHUNK = 8 << 20
-_READ = 1 << 20  # compressed bytes read at a time
-_QUEUED = 2  # inflated pieces that may wait for the searching thread
+CHUNK = 4 << 20
+_READ = 1 << 20  # at most this many compressed bytes per read (ISA-L's reader asks for 512 KiB)
+_QUEUED = 4  # inflated pieces that may wait for the searching thread (it imports numpy while the first ones come)
+#: How long the searching thread may hold the interpreter while the reading thread waits for it (seconds).
+_SWITCH = 0.0001
 #: A cell that reads as the token, spaces stripped, has one of these just before the token
 #: (a tab, a space, a sign, a leading zero, or the start of the line) and one of these just after it.
 _BEFORE = b"\t\n +0"
@@ -71,6 +83,20 @@ class Candidates:
     bytes_read: int  # bytes of the file as stored (compressed or not) read so far
 
 
+class _Limited(io.RawIOBase):
+    """A binary file read at most ``limit`` bytes per call (tests use this to cut gzip data anywhere)."""
+
+    def __init__(self, fh: BinaryIO, limit: int) -> None:
+        self.fh, self.limit = fh, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        with memoryview(buffer) as view:
+            return self.fh.readinto(view[: self.limit])
+
+
 def _text_chunks(path: Path, chunk: int, read: int) -> Iterator[tuple[bytes, int]]:
     """The text of ``path`` (inflated if it ends in ``.gz``) in pieces of at most ``chunk`` bytes,
     each with the bytes of the file (as stored) read so far."""
@@ -82,76 +108,86 @@ def _text_chunks(path: Path, chunk: int, read: int) -> Iterator[tuple[bytes, int
             while data := fh.read(chunk):
                 yield data, fh.tell()
             return
-        from isal import isal_zlib
+        yield from _inflated(name, fh, chunk, read)
 
-        d = isal_zlib.decompressobj(31)  # 31: a gzip member
-        fed = False  # the current gzip member has received input
-        while data := fh.read(read):
-            while data:
-                fed = True
-                try:
-                    out = d.decompress(data, chunk)
-                except isal_zlib.error as exc:
-                    raise DataError([Issue(name, None, None, f"not a readable gzip file ({exc})")]) from None
-                if out:
-                    yield out, fh.tell() - len(d.unconsumed_tail)
-                if d.eof:  # the end of a member: another may follow
-                    data = d.unused_data
-                    d, fed = isal_zlib.decompressobj(31), False
-                else:
-                    data = d.unconsumed_tail
-        if fed:
-            raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")])
+
+def _inflated(name: str, fh: BinaryIO, chunk: int, read: int) -> Iterator[tuple[bytes, int]]:
+    """The text of the gzip file ``fh`` (every member), in pieces of at most ``chunk`` bytes.
+
+    ISA-L's gzip reader inflates straight into each piece and holds the interpreter only
+    between two reads of compressed data, so the searching thread keeps it meanwhile.
+    """
+    from isal import igzip, isal_zlib
+
+    with igzip.IGzipFile(fileobj=_Limited(fh, read), mode="rb") as gz:
+        while True:
+            try:
+                out = gz.read(chunk)
+            except EOFError:
+                raise DataError([Issue(name, None, None, "the gzip file ends early (truncated download?)")]) from None
+            except (gzip.BadGzipFile, isal_zlib.error) as exc:
+                raise DataError([Issue(name, None, None, f"not a readable gzip file ({exc})")]) from None
+            if not out:
+                return
+            yield out, fh.tell()
 
 
 _END = object()
 
 
-def _prefetch(pieces: Iterator, depth: int) -> Iterator:
-    """The items of ``pieces``, produced by another thread at most ``depth`` items ahead.
+class _Prefetch:
+    """The items of ``pieces``, produced by another thread (started at once) at most ``depth`` items ahead.
 
-    An exception in the producer is raised here, in the consumer; a consumer that stops
-    early (an error, a closed generator) stops the producer too.
+    Iterate to get the items; an exception in the producer is raised there, in the
+    consumer. :meth:`close` (the consumer stopped early: an error, a closed generator, or
+    simply done) stops the producer and waits for its thread to end.
     """
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def put(item) -> bool:
-        while not stop.is_set():
+    def __init__(self, pieces: Iterator, depth: int) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._produce, args=(pieces,), name="inflate bulk file", daemon=True)
+        self._worker.start()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
             try:
-                q.put(item, timeout=0.1)
+                self._queue.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self, pieces: Iterator) -> None:
         try:
             for item in pieces:
-                if not put((item, None)):
+                if not self._put((item, None)):
                     return
-            put((_END, None))
+            self._put((_END, None))
         except BaseException as exc:  # handed to the consumer, which raises it
-            put((_END, exc))
+            self._put((_END, exc))
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:  # a generator stopped early closes its file now, in this thread
+                close()
 
-    worker = threading.Thread(target=produce, name="inflate bulk file", daemon=True)
-    worker.start()
-    try:
+    def __iter__(self) -> Iterator:
         while True:
-            item, exc = q.get()
+            item, exc = self._queue.get()
             if item is _END:
                 if exc is not None:
                     raise exc
                 return
             yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._worker.is_alive():
             try:
-                q.get(timeout=0.1)
+                self._queue.get(timeout=0.1)
             except queue.Empty:
                 pass
-        worker.join()
+        self._worker.join()
 
 
 def _ragged_issue(name: str, line: int, fields: int, tabs: int) -> Issue:
@@ -295,7 +331,7 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
     interval = sys.getswitchinterval()
     # the reading thread needs the interpreter only for a moment between two pieces; let it
     # have it soon rather than after the default 5 ms
-    sys.setswitchinterval(min(interval, 0.0005))
+    sys.setswitchinterval(min(interval, _SWITCH))
     try:
         yield from _candidate_lines(path, name, token, fields, columns, max_line, chunk, read)
     finally:
@@ -304,14 +340,14 @@ def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[
 
 def _candidate_lines(path: Path, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None,
                      max_line: int, chunk: int, read: int) -> Iterator[Candidates]:
-    pieces = _prefetch(_text_chunks(path, chunk, read), _QUEUED)
-    scanner = _Scanner(name, token, fields, columns, max_line)
+    pieces = _Prefetch(_text_chunks(path, chunk, read), _QUEUED)  # inflating starts now, while numpy is imported
     carry: list[bytes] = []  # a line begun in earlier pieces
     carried = 0
     line_no = 0  # physical lines completed so far
     header_done = False
     bytes_read = 0
     try:
+        scanner = _Scanner(name, token, fields, columns, max_line)
         for data, bytes_read in pieces:
             nl = data.find(b"\n")
             if nl == -1:
