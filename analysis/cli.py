@@ -184,10 +184,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_bulk(args: argparse.Namespace) -> int:
-    # numpy's OpenBLAS starts a worker thread per core, which spins for a while after the
-    # import; ingest-bulk does no linear algebra, and that thread would take a core from
-    # inflating the file (set before numpy is imported; a value the user set is kept)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .ingest.comtrade_bulk import ingest_bulk
 
     counts = ingest_bulk([Path(f) for f in args.files], Path(args.out), progress=not args.quiet)
@@ -281,8 +277,9 @@ def parser() -> argparse.ArgumentParser:
 
 #: One thread per process for the linear-algebra and OpenMP libraries (unless the caller set
 #: them): the matrices here are small, and the stages that use two cores do so with worker
-#: processes, so extra threads only compete for the same cores (about a quarter more CPU time
-#: for ``nkflows fit`` on two cores, for no gain in wall time).
+#: processes, so extra threads only compete for the same cores (about a third more CPU time
+#: for ``nkflows fit`` on two cores, for no gain in wall time). OpenBLAS's threads also spin
+#: for a while after numpy's import, taking a core from ``ingest-bulk``'s inflating thread.
 SINGLE_THREADED = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 

@@ -62,19 +62,19 @@ def duckdb_extract(path: Path, out: Path) -> int:
 
 
 def inflate_only(path: Path) -> int:
-    """Inflate ``path`` with ISA-L and discard the text; return its size in bytes."""
-    from isal import isal_zlib
+    """Inflate ``path`` with ISA-L on one core and discard the text; return its size in bytes.
+
+    It reads with ISA-L's gzip reader (:class:`isal.igzip.IGzipFile`) in pieces of 4 MiB, the
+    fastest way this machine has to inflate a gzip file on one core (about a quarter faster
+    than feeding ``isal_zlib.decompressobj``), and the way ``ingest-bulk`` inflates: the bar is
+    the fastest inflating, not a slower one.
+    """
+    from isal import igzip
 
     n = 0
-    d = isal_zlib.decompressobj(31)
-    with open(path, "rb") as fh:
-        while data := fh.read(1 << 20):
-            while data:
-                n += len(d.decompress(data, 8 << 20))
-                if d.eof:
-                    data, d = d.unused_data, isal_zlib.decompressobj(31)
-                else:
-                    data = d.unconsumed_tail
+    with igzip.IGzipFile(path, "rb") as gz:
+        while piece := gz.read(4 << 20):
+            n += len(piece)
     return n
 
 

@@ -45,8 +45,9 @@ PY = sys.executable
 NKFLOWS = str(Path(PY).parent / "nkflows")
 TEMPLATE = ROOT / "analysis" / "report" / "templates" / "report.html"
 OUT = ROOT / "reports" / "bench_report.csv"
-#: The report's targets (wall seconds on two cores).
-TARGETS = {"report": 10.0, "html_only": 5.0, "noop": 1.0}
+#: The report's targets (wall seconds on two cores). ``clean:total`` is the build from ``make clean``
+#: (data, fits and report), held to the same 10 s as the report stage; it is measured unless ``--no-clean``.
+TARGETS = {"report": 10.0, "html_only": 5.0, "noop": 1.0, "clean:total": 10.0}
 FIELDS = ["measure", "wall_s", "cpu_s", "wall_min_s", "wall_max_s", "runs", "load_1min", "what"]
 
 
