@@ -258,3 +258,13 @@ def test_china_customs_selection_is_written_once_and_figures_need_no_model_code(
     code = "import sys, analysis.figures.trade; print(sorted(m for m in ('statsmodels', 'analysis.models') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_a_painted_layout_is_saved_without_painting_again():
+    """png() may take the pixels fit() painted; the bytes must be those of a fresh render (a stale canvas would not be)."""
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=plt.rcParams["savefig.dpi"])
+    ax.plot([2019, 2020, 2021], [3.0, 1.0, 2.0])
+    ax.set_title("a title long enough to need room", loc="left")
+    fig.canvas.draw()
+    assert style.png(fig, rendered=True) == style.png(fig)
+    plt.close(fig)

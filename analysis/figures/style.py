@@ -164,8 +164,12 @@ def text_boxes(fig) -> list[tuple[str, "object"]]:
 def fit(fig) -> None:
     """Make room for what sits around the panels (titles, event strips, long axis labels): move the panels' edges
     until no text runs off the figure or into the figure's title."""
-    for _ in range(4):
-        fig.draw_without_rendering()  # lays out titles and ticks without painting pixels
+    fig._nkflows_rendered = False
+    for attempt in range(4):
+        if attempt == 0:
+            fig.draw_without_rendering()  # lays out titles and ticks without painting pixels
+        else:  # the panels moved: paint this layout, so that if it fits, the saved image is this render (see png)
+            fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         sup = fig._suptitle if fig._suptitle is not None and fig._suptitle.get_text().strip() else None
         boxes = [t.get_window_extent(renderer) for t in drawn_texts(fig) if t is not sup and t.get_gid() != SOURCE_GID]
@@ -176,6 +180,7 @@ def fit(fig) -> None:
         over_left = fig.bbox.x0 + 2 - min(b.x0 for b in boxes)
         if over_top <= 0 and over_left <= 0:
             fig._nkflows_laid_out = True  # the layout just measured is the one that will be saved
+            fig._nkflows_rendered = attempt > 0  # ... and its pixels are on the canvas already
             return
         pars = fig.subplotpars
         fig.subplots_adjust(top=pars.top - max(over_top + 4, 0) / fig.bbox.height if over_top > 0 else pars.top,
@@ -329,12 +334,13 @@ def save(fig, directory: Path, stem: str, formats: tuple[str, ...] = ("png",)) -
     from ..publish import write_atomic
 
     fit(fig)
+    rendered = getattr(fig, "_nkflows_rendered", False)  # fit's last layout was painted, and check() only reads it
     check(fig, stem)
     directory.mkdir(parents=True, exist_ok=True)
     out = {}
     for fmt in formats:
         path = directory / f"{stem}.{fmt}"
-        write_atomic(path, png(fig) if fmt == "png" else _savefig(fig, fmt))
+        write_atomic(path, png(fig, rendered) if fmt == "png" else _savefig(fig, fmt))
         out[fmt] = path
     plt.close(fig)
     return out
@@ -346,18 +352,26 @@ def _savefig(fig, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def png(fig) -> bytes:
+def png(fig, rendered: bool = False) -> bytes:
     """The figure as an opaque RGB PNG at ``savefig.dpi``: no alpha channel (the background is white), so the PDF
-    writer embeds it as one image instead of splitting off and re-encoding a transparency mask."""
+    writer embeds it as one image instead of splitting off and re-encoding a transparency mask.
+
+    ``rendered``: the canvas already holds this figure painted at ``savefig.dpi`` (:func:`fit`
+    painted the layout it checked last), so its pixels are taken instead of painting again;
+    the bytes are the same either way."""
     from PIL import Image, PngImagePlugin
 
     dpi = plt.rcParams["savefig.dpi"]
-    buf = io.BytesIO()
-    fig.savefig(buf, format="rgba", dpi=dpi)
     width, height = int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi)  # as the Agg renderer sizes its canvas
-    if buf.getbuffer().nbytes != width * height * 4:
+    if rendered and fig.dpi == dpi:
+        pixels = fig.canvas.buffer_rgba()  # fit() painted the layout it checked last (measuring marks the figure stale, so ask the caller)
+    else:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="rgba", dpi=dpi)
+        pixels = buf.getbuffer()
+    if pixels.nbytes != width * height * 4:
         raise RuntimeError(f"the rendered figure is not {width} x {height} pixels")
-    image = Image.frombuffer("RGBA", (width, height), buf.getbuffer(), "raw", "RGBA", 0, 1).convert("RGB")
+    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1).convert("RGB")
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", "nkflows")
     out = io.BytesIO()
