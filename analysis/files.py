@@ -339,6 +339,21 @@ def write_set(target: Path, files: dict[str, bytes], last: tuple[str, bytes] | N
     return changed
 
 
+def worker_pool(workers: int):
+    """A pool of ``workers`` forked processes that end with this one (:func:`die_with_parent`), or None where
+    fewer than two cores or no ``fork`` make one pointless: the caller then does the work itself.
+
+    Forked workers inherit the caller's imports and data, so work is handed over by index or
+    small arguments and only results travel back."""
+    if workers < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+
+
 def die_with_parent(parent: int) -> None:
     """Initializer of worker processes: end with the process that started them.
 

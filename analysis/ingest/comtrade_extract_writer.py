@@ -135,9 +135,8 @@ class ExtractWriter:
         return columns
 
     def _flush(self) -> None:
-        self._pyarrow.module()
+        pq = self._pyarrow.module()  # pyarrow.parquet, once the background import is done (or its error)
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if self._writer is None:
             self.schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])

@@ -116,18 +116,17 @@ def _families(tables: dict[str, pd.DataFrame], jobs: int, progress: Callable[[st
     parts: dict[int, dict[str, pd.DataFrame]] = {}
     _JOB["tables"] = tables
     try:
-        if jobs < 2 or not hasattr(os, "fork"):
+        from concurrent.futures import as_completed
+
+        from ..files import worker_pool
+
+        pool = worker_pool(jobs)
+        if pool is None:
             for k in range(len(FAMILIES)):
                 parts[k] = _fit_family(k)
                 report(k)
         else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            from ..files import die_with_parent
-
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            with pool:
                 futures = {pool.submit(_fit_family, k): k for k in range(len(FAMILIES))}
                 for future in as_completed(futures):
                     parts[futures[future]] = future.result()  # a family's error is raised here, as it was raised there

@@ -135,7 +135,7 @@ def rates(panel: pd.DataFrame, defections: pd.DataFrame, events: pd.DataFrame) -
 
 # --------------------------------------------------------------------------- revenue per worker
 def _per_worker_draws(draws: dict, host: str, years) -> np.ndarray:
-    out = [draws[(host, int(y))]["monthly_wage_usd"] * 12 * draws[(host, int(y))]["state_share"] for y in years]
+    out = [d["monthly_wage_usd"] * 12 * d["state_share"] for d in (draws[(host, int(y))] for y in years)]
     return np.concatenate(out) if out else np.array([])
 
 

@@ -127,15 +127,12 @@ def _draw(stems: list[str], ctx: Context, frames: dict[str, pd.DataFrame], direc
     """Draw and save the given figures; in two processes where there are two cores (each figure is independent)."""
     _JOB.update(ctx=ctx, frames=frames, directory=directory)
     try:
-        if len(stems) < 4 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        from ..files import worker_pool
+
+        pool = worker_pool(2) if len(stems) >= 4 else None
+        if pool is None:
             return {stem: _draw_one(stem) for stem in stems}
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from ..files import die_with_parent
-
-        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        with pool:
             return dict(zip(stems, pool.map(_draw_one, stems)))
     finally:
         _JOB.clear()

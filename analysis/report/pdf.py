@@ -14,7 +14,6 @@ pinned version.)
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -73,17 +72,14 @@ def layout(html: str, base_url: Path | None = None):
 
 def write_pdfs(jobs: list[tuple[str, Path]]) -> list[Path]:
     """Write several PDFs (``(html, path)`` pairs), each laid out in its own process where there are two cores or more."""
-    if len(jobs) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    from ..files import worker_pool
+
+    pool = worker_pool(min(len(jobs), 2))
+    if pool is None:
         return [write_pdf(html, path) for html, path in jobs]
-    import multiprocessing
-
     import weasyprint  # noqa: F401  (imported once, here: the forked workers inherit it instead of importing it each)
-    from concurrent.futures import ProcessPoolExecutor
 
-    from ..files import die_with_parent
-
-    with ProcessPoolExecutor(max_workers=min(len(jobs), 2), mp_context=multiprocessing.get_context("fork"),
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with pool:
         futures = [pool.submit(write_pdf, html, path) for html, path in jobs]
         return [f.result() for f in futures]  # a LayoutError in a worker is raised here
 
