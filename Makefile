@@ -30,6 +30,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# byte-compiled once: an editable install is not, and where PYTHONDONTWRITEBYTECODE is set every command would compile what it imports
+	$(PY) -m compileall -q analysis bench
 	@touch $@
 
 system-packages: ## Install the Debian packages the browser test and the PDF use (chromium, CJK fonts; needs root)

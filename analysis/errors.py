@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import re
 import signal
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, namedtuple
 
 #: How many problems of one kind a message lists before it gives only their count.
 SHOW_PER_KIND = 20
 
 
-@dataclass(frozen=True, order=True)
-class Issue:
-    """One problem in one place. ``line`` is the 1-based line in the file (the header is line 1)."""
+class Issue(namedtuple("Issue", ["file", "line", "column", "rule", "value"], defaults=[None])):
+    """One problem in one place: ``file`` (str), ``line`` (int or None), ``column`` (str or None),
+    ``rule`` (str) and the ``value`` found (str or None).
 
-    file: str
-    line: int | None
-    column: str | None
-    rule: str
-    value: str | None = None
+    ``line`` is the 1-based line in the file (the header is line 1). Issues are immutable,
+    compare equal field by field and can be put in a set. (A named tuple rather than a
+    dataclass: importing ``dataclasses`` costs every command about 10 ms at start.)
+    """
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         where = self.file

@@ -37,7 +37,7 @@ import signal
 import stat
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from .errors import Interrupted, OutputError
 from .paths import display

@@ -23,6 +23,16 @@ from .test_comtrade import BULK
 I_REP, I_PARTNER = BULK_COLUMNS.index("reporterCode"), BULK_COLUMNS.index("partnerCode")
 
 
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def counter(request, monkeypatch):
+    """Every test runs with the compiled counter and with the numpy one (used where the module is not built)."""
+    if request.param == "numpy":
+        monkeypatch.setattr(linescan, "_counter", linescan._NumpyCounter)
+    elif linescan.scanner_name() != "compiled":
+        pytest.skip("analysis.ingest._linescan is not built (no C compiler at install): only the numpy counter runs")
+    return request.param
+
+
 def lines_of_fixture() -> list[str]:
     return BULK.read_bytes().decode("utf-8").split("\r\n")[:-1]  # CRLF, ends with a line break
 
@@ -288,34 +298,6 @@ def test_closing_the_candidate_reader_early_ends_the_reading_thread(tmp_path, mo
     assert first.lines_scanned > 1
     reader.close()
     assert not [t for t in threading.enumerate() if t.name == "inflate bulk file"]
-
-
-def test_background_import_hands_over_the_module_or_raises_its_error():
-    from analysis.ingest.comtrade_extract_writer import _BackgroundImport
-
-    ok = _BackgroundImport("json")
-    assert ok.module().dumps([1]) == "[1]"
-    missing = _BackgroundImport("nkflows_no_such_module")
-    with pytest.raises(ModuleNotFoundError, match="nkflows_no_such_module"):
-        missing.module()
-
-
-@pytest.mark.parametrize("values", [
-    [b"", b"a", b"", b"bc"],
-    [b"x"] * 9 + [b""] + [b"\xc3\xa9t\xc3\xa9"],  # a null past the first byte of the bitmap
-    [b""] * 5,
-    [b"408", b"0408 ", b" 408"],
-])
-def test_large_strings_keep_every_value_and_make_empty_ones_null(values):
-    import pyarrow as pa
-
-    from analysis.ingest.comtrade_extract_writer import _large_strings
-
-    arr = _large_strings(pa, values)
-    arr.validate(full=True)
-    assert arr.type == pa.large_string()
-    assert arr.to_pylist() == [v.decode("utf-8") if v else None for v in values]
-    assert arr.null_count == values.count(b"")
 
 
 def test_ingest_bulk_command_runs_numpy_with_one_blas_thread_unless_told_otherwise(tmp_path, monkeypatch):

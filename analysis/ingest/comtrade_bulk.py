@@ -22,15 +22,17 @@ tab-separated file is not parsed record by record
 
 1. a thread inflates the file with ISA-L in pieces of several megabytes of text (ISA-L
    lets the other thread run meanwhile);
-2. this thread checks each piece in bulk with numpy, in cache-sized blocks: its line
-   breaks (line numbers, progress), its tabs (every row must have the header's number of
+2. this thread checks each piece in one pass of compiled code
+   (:mod:`analysis.ingest._linescan`; numpy where it was not built): its line breaks
+   (line numbers, progress), its tabs (every row must have the header's number of
    fields, so a damaged file fails), every line's length, and the places where ``408``
    stands as a whole number in a cell;
 3. only the lines holding such a ``408`` are split; a line is kept when its reporterCode
    or partnerCode cell reads as 408 (:func:`_extract_tsv`, the rule :func:`scan_bulk`
    applies), and handed as it is to :class:`~analysis.ingest.comtrade_extract_writer.ExtractWriter`,
-   which writes Parquet one row group at a time (it imports pyarrow in a thread of its
-   own while the file is read).
+   which writes Parquet one row group at a time with the standard library
+   (:mod:`analysis.ingest.text_parquet`: importing pyarrow took longer than reading a
+   million-row file).
 
 Timings and memory, against inflating alone, pandas and DuckDB, come from ``make bench``
 and are kept in ``docs/performance.md``, not here.
@@ -42,8 +44,8 @@ passed, never file objects. A filter that keeps few rows leaves each kept string
 memory grew with the file; :func:`scan_bulk` copies the kept strings (``concat_str``
 with ``""``) to keep it flat.
 
-This module imports numpy (and pyarrow when writing; polars only for comma-separated
-files) but not pandera or pandas, so the command starts quickly.
+For tab-separated files this module imports neither numpy, pyarrow, polars, pandas nor
+pandera (polars only for comma-separated files), so the command starts quickly.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ..errors import DataError, Issue
 from ..paths import display

@@ -4,82 +4,28 @@
 file (:meth:`~ExtractWriter.add_line`: UTF-8, tab-separated, no line end; split into
 the extract's columns only here) or as cells already in the extract's columns
 (:meth:`~ExtractWriter.add_cells`). Every row has the 47 API columns (a column the file
-does not carry is null; an empty cell is null), ``_file`` and ``_line``; text columns
-are ``large_string``, as polars writes and reads them.
+does not carry is null; an empty cell is null), ``_file`` (text) and ``_line`` (int64).
 
-Memory: at most one row group of rows waits here. pyarrow (with numpy, which it
-imports) takes about a tenth of a second to import, so :class:`ExtractWriter` starts the
-import in a thread of its own when it is made; the reader inflates and searches the file
-meanwhile, and the first row group waits for the import to end. Column chunks are
-written without dictionary pages: on the extract's short row groups of mostly distinct
-numbers that is faster to write and, with zstd, no larger.
+Memory: at most one row group of rows waits here. The file is written by
+:class:`~analysis.ingest.text_parquet.TextParquetWriter`, which needs nothing beyond the
+standard library and ISA-L: importing pyarrow's writer took longer than reading a
+million-row bulk file.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
 from array import array
 from pathlib import Path
 
 from .comtrade_layout import FINAL_COLUMNS
+from .text_parquet import TextParquetWriter
 
-
-def _large_strings(pa, values: list[bytes]):
-    """A pyarrow large_string array of UTF-8 ``values`` (an empty one is null), built from its buffers.
-
-    ``pa.array(list)`` would do, but the first time it converts a Python list pyarrow
-    imports pandas (to ask whether the list is a pandas object), which takes longer than
-    all the rest of the writing. The lengths are read once (``map(len, ...)``); offsets
-    and the validity bitmap are numpy arithmetic on them.
-    """
-    import numpy as np
-
-    n = len(values)
-    lengths = np.fromiter(map(len, values), np.int64, n)
-    present = lengths > 0
-    nulls = n - int(np.count_nonzero(present))
-    if nulls == n:
-        return pa.nulls(n, pa.large_string())
-    offsets = np.zeros(n + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    # bit i of the bitmap (little-endian bit order) says whether value i is present
-    validity = pa.py_buffer(np.packbits(present, bitorder="little")) if nulls else None
-    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))]
-    return pa.Array.from_buffers(pa.large_string(), n, buffers, null_count=nulls)
-
-
-class _BackgroundImport:
-    """Imports a module in a thread of its own, started at once; :meth:`module` waits for it.
-
-    An import that fails raises its error from :meth:`module`, in the caller's thread.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._module = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=f"import {name}", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._module = importlib.import_module(self.name)
-        except BaseException as exc:  # raised again by module(), in the thread that needs the module
-            self._error = exc
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def module(self):
-        self.wait()
-        if self._error is not None:
-            raise self._error
-        return self._module
+#: The extract's columns: the 47 API columns and ``_file`` as text, ``_line`` as int64.
+COLUMNS = [(c, "text") for c in (*FINAL_COLUMNS, "_file")] + [("_line", "int64")]
 
 
 class ExtractWriter:
-    """Rows to ``path`` (Parquet, zstd), in row groups of ``row_group_size`` rows."""
+    """Rows to ``path`` (Parquet), in row groups of ``row_group_size`` rows."""
 
     def __init__(self, path: Path | str, row_group_size: int) -> None:
         self.path, self.row_group_size = Path(path), row_group_size
@@ -89,9 +35,7 @@ class ExtractWriter:
         self._runs: list[tuple[bytes | None, list[int | None] | None, list]] = []
         self._numbers = array("q")  # _line of each waiting row
         self._name, self._order = b"", [None] * len(FINAL_COLUMNS)
-        self._writer = None
-        # pyarrow takes a tenth of a second to import: do it now, while the reader inflates
-        self._pyarrow = _BackgroundImport("pyarrow.parquet")
+        self._writer = TextParquetWriter(self.path, COLUMNS)
 
     def start_file(self, name: str, header: list[str]) -> None:
         """Rows added with :meth:`add_line` from now on come from the file ``name`` with this header (API spelling)."""
@@ -135,26 +79,13 @@ class ExtractWriter:
         return columns
 
     def _flush(self) -> None:
-        pq = self._pyarrow.module()  # pyarrow.parquet, once the background import is done (or its error)
-        import pyarrow as pa
-
-        if self._writer is None:
-            self.schema = pa.schema([(c, pa.large_string()) for c in (*FINAL_COLUMNS, "_file")] + [("_line", pa.int64())])
-            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd", use_dictionary=False)
         if self._waiting:
-            columns = [_large_strings(pa, values) for values in self._columns()]
-            columns.append(pa.Array.from_buffers(pa.int64(), self._waiting, [None, pa.py_buffer(self._numbers)]))
-            self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema), row_group_size=self.row_group_size)
-            self._runs, self._numbers, self._waiting = [], array("q"), 0  # the table held the old buffers
+            self._writer.write_row_group([*self._columns(), self._numbers])
+            self._runs, self._numbers, self._waiting = [], array("q"), 0
 
     def abort(self) -> None:
         """Stop without completing the file (the caller removes it)."""
-        self._pyarrow.wait()  # no import left running while the program ends
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except Exception:  # the file is thrown away; the reader's error is the one to report
-                pass
+        self._writer.abort()
 
     def close(self) -> None:
         """Write the waiting rows and complete the file (a file with no rows when none were added)."""

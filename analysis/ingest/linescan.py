@@ -12,17 +12,21 @@ How a file is read
   and hands the pieces over through a queue of at most :data:`_QUEUED` pieces; the
   calling thread checks and searches them. The reader inflates straight into each piece
   with the interpreter released and needs it back only between two reads of compressed
-  data, and most of the search is numpy work that releases it too, so on two cores the
-  threads run side by side. Two details keep them from waiting for each other: the
-  reading thread starts before numpy is imported (the queue takes the first pieces
-  meanwhile), and while a file is read a thread that holds the interpreter is asked to
-  hand it over after :data:`_SWITCH` seconds rather than Python's default 5 ms. Memory
-  is a few pieces and three work arrays of :data:`_BLOCK` bytes, whatever the size of
-  the file.
+  data, and the search is compiled code that releases it too, so on two cores the
+  threads run side by side. While a file is read, a thread that holds the interpreter is
+  asked to hand it over after :data:`_SWITCH` seconds rather than Python's default 5 ms.
+  Memory is a few pieces, whatever the size of the file.
+- **One pass of compiled code per piece** (:class:`_CompiledCounter`, the C module
+  :mod:`analysis.ingest._linescan`): it counts line breaks and tabs and finds every place
+  the token stands as a whole number in its cell (16 places at a time where the
+  processor has SSE2). Where the module was not built (no C compiler when the package
+  was installed) :class:`_NumpyCounter` does the same with numpy, block by block
+  (:data:`_BLOCK` bytes), about twice as slowly and after numpy's import; the tests run
+  both and check that they agree.
 - **Whole lines only.** A piece is cut after its last line break; the rest is carried
   over to the next piece (a line that straddles two pieces is checked and searched as
   one small buffer). A last line without a line break gets one.
-- **Every line is checked, in bulk.** Per piece, with numpy over the bytes: the number of
+- **Every line is checked, in bulk.** Per piece, from the counts: the number of
   line breaks (for line numbers and progress) and the number of tabs; a total other than
   (fields - 1) x lines means a ragged line, and only then is the piece split into lines to
   name it (blank lines are allowed and skipped). A line longer than ``max_line`` bytes is
@@ -30,9 +34,8 @@ How a file is read
   (``bytes.find``, which stops at the first one), and only when one does not are the line
   lengths measured. A carried-over partial line longer than ``max_line`` stops the read,
   so a file without line breaks fails after ``max_line`` bytes.
-- **Only candidate lines are parsed.** The token (``408``) is found with numpy (the
-  positions where its bytes follow one another) and a hit counts only where it is a whole
-  number in its cell (:data:`_BEFORE`, :data:`_AFTER`), so a value such as ``1408.5``
+- **Only candidate lines are parsed.** A hit of the token (``408``) counts only where it
+  is a whole number in its cell (:data:`_BEFORE`, :data:`_AFTER`), so a value such as ``1408.5``
   costs nothing. Each remaining line is split into cells, its number of fields checked
   exactly, and kept when one of the given columns contains the token; the caller applies
   the exact rule to those few lines.
@@ -53,9 +56,9 @@ import io
 import queue
 import sys
 import threading
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
 
 from ..errors import DataError, Issue
 from ..paths import display
@@ -73,20 +76,18 @@ _AFTER = b"\t \r\n"
 _NL, _TAB = ord("\n"), ord("\t")
 
 
-@dataclass
-class Candidates:
-    """The candidate lines of one chunk: their text (each ending in a newline) and 1-based line numbers."""
+class Candidates(namedtuple("Candidates", ["text", "lines", "lines_scanned", "bytes_read"])):
+    """The candidate lines of one chunk: ``text`` (bytes, each line ending in a newline) and their
+    1-based line numbers (``lines``); ``lines_scanned``, the lines of the file read so far,
+    header included; ``bytes_read``, the bytes of the file as stored (compressed or not) read so far."""
 
-    text: bytes
-    lines: list[int]
-    lines_scanned: int  # lines of the file read so far, header included
-    bytes_read: int  # bytes of the file as stored (compressed or not) read so far
+    __slots__ = ()
 
 
 class _Limited(io.RawIOBase):
     """A binary file read at most ``limit`` bytes per call (tests use this to cut gzip data anywhere)."""
 
-    def __init__(self, fh: BinaryIO, limit: int) -> None:
+    def __init__(self, fh: io.BufferedIOBase, limit: int) -> None:
         self.fh, self.limit = fh, limit
 
     def readable(self) -> bool:
@@ -111,7 +112,7 @@ def _text_chunks(path: Path, chunk: int, read: int) -> Iterator[tuple[bytes, int
         yield from _inflated(name, fh, chunk, read)
 
 
-def _inflated(name: str, fh: BinaryIO, chunk: int, read: int) -> Iterator[tuple[bytes, int]]:
+def _inflated(name: str, fh: io.BufferedIOBase, chunk: int, read: int) -> Iterator[tuple[bytes, int]]:
     """The text of the gzip file ``fh`` (every member), in pieces of at most ``chunk`` bytes.
 
     ISA-L's gzip reader inflates straight into each piece and holds the interpreter only
@@ -212,80 +213,74 @@ def _too_long(name: str, line: int, max_line: int) -> DataError:
     return DataError([Issue(name, line, None, f"line is longer than {max_line:,} bytes (damaged file, or not a line-based text file); reading stopped here so memory stays bounded")])
 
 
-_BLOCK = 1 << 18  # bytes checked at a time: the work arrays stay in the processor's cache
+_BLOCK = 1 << 18  # bytes the numpy counter checks at a time: its work arrays stay in the processor's cache
 
 
-class _Scanner:
-    """Checks and searches whole lines of text, block by block, reusing small work arrays."""
+def _table(allowed: bytes) -> bytes:
+    """A 256-byte table: byte ``c`` is 1 when ``c`` is in ``allowed``."""
+    return bytes(1 if c in allowed else 0 for c in range(256))
 
-    def __init__(self, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None, max_line: int) -> None:
+
+class _CompiledCounter:
+    """Line breaks, tabs and token hits in one pass of compiled code (:mod:`analysis.ingest._linescan`).
+
+    The loop runs with the interpreter released, so the reading thread inflates meanwhile.
+    """
+
+    name = "compiled"
+
+    def __init__(self, token: bytes) -> None:
+        from . import _linescan
+
+        self._scan = _linescan.scan
+        self.token, self.before, self.after = token, _table(_BEFORE), _table(_AFTER)
+
+    def __call__(self, buf: bytes, start: int, end: int) -> tuple[int, int, list[tuple[int, int]]]:
+        return self._scan(buf, start, end, self.token, self.before, self.after)
+
+
+class _NumpyCounter:
+    """The same counts and hits as :class:`_CompiledCounter`, with numpy (used when the compiled module is not built).
+
+    Block by block (:data:`_BLOCK` bytes, so the three work arrays stay in cache): the
+    line breaks and tabs are counted, and the token's hits are the positions where its
+    bytes follow one another with an allowed byte on either side.
+    """
+
+    name = "numpy"
+
+    def __init__(self, token: bytes) -> None:
         import numpy as np
 
-        self.np = np
-        self.name, self.token, self.tabs, self.columns, self.max_line = name, token, fields - 1, columns, max_line
-        self.window = max(1, max_line // 2)
+        self.np, self.token = np, token
         size = _BLOCK + len(token)
         self.is_nl, self.work, self.hit = (np.empty(size, bool) for _ in range(3))
         self.before, self.after = np.zeros(256, bool), np.zeros(256, bool)  # bytes allowed around the token
         self.before[list(_BEFORE)] = True
         self.after[list(_AFTER)] = True
 
-    def scan(self, buf: bytes, start: int, end: int, first: int, bytes_read: int) -> Candidates:
-        """Check the whole lines ``buf[start:end]`` (the first is line ``first``; ``buf[end - 1]`` is a
-        line break) and pick the candidate lines."""
+    def __call__(self, buf: bytes, start: int, end: int) -> tuple[int, int, list[tuple[int, int]]]:
         np = self.np
         n = end - start
-        if n <= 0:
-            return Candidates(b"", [], first - 1, bytes_read)
         text = np.frombuffer(buf, np.uint8, n, start)
         k = len(self.token)
         n_lines = n_tabs = 0
-        found: list[tuple[int, int]] = []  # (position in buf, line number) of each hit
+        found: list[tuple[int, int]] = []
         for b in range(0, n, _BLOCK):
             e = min(b + _BLOCK, n)
-            block = text[b:e]
             is_nl = self.is_nl[:e - b]
-            np.equal(block, _NL, out=is_nl)
+            np.equal(text[b:e], _NL, out=is_nl)
             before_block = n_lines
             n_lines += int(np.count_nonzero(is_nl))
             work = self.work[:e - b]
-            np.equal(block, _TAB, out=work)
+            np.equal(text[b:e], _TAB, out=work)
             n_tabs += int(np.count_nonzero(work))
-            hits = self._hits(text, b, min(e + k - 1, n))
-            if hits:
-                counted, line_no = 0, first + before_block  # line breaks in is_nl[:counted] are in line_no
-                for at in hits:  # position in the block
-                    line_no += int(np.count_nonzero(is_nl[counted:at]))
-                    counted = at
-                    found.append((start + b + at, line_no))
-        if n_tabs != self.tabs * n_lines:  # a ragged row, or a blank line (allowed)
-            issues = _ragged(self.name, buf[start:end], first, self.tabs)
-            if issues:
-                raise DataError(issues)
-        if n > self.window:  # a line longer than max_line leaves a window without a line break
-            for w in range(start, end, self.window):
-                if buf.find(b"\n", w, min(w + self.window, end)) == -1:
-                    lengths = np.diff(np.flatnonzero(text == _NL), prepend=-1)
-                    if int(lengths.max()) > self.max_line:
-                        raise _too_long(self.name, first + int(np.argmax(lengths > self.max_line)), self.max_line)
-                    break
-        pieces: list[bytes] = []
-        lines_kept: list[int] = []
-        next_line = start  # hits before this position are in a line already taken
-        for i, line_no in found:
-            if i < next_line:
-                continue
-            lo = buf.rfind(b"\n", start, i) + 1 or start
-            hi = buf.find(b"\n", i, end)
-            next_line = hi + 1
-            line = buf[lo:hi + 1]
-            cells = line.split(b"\t")
-            if len(cells) != self.tabs + 1:  # exact for every candidate, whatever the chunk's total said
-                raise DataError([_ragged_issue(self.name, line_no, len(cells), self.tabs)])
-            if self.columns is None or any(self.token in cells[c] for c in self.columns):
-                pieces.append(line)
-                lines_kept.append(line_no)
-        return Candidates(b"".join(pieces), lines_kept, first - 1 + n_lines, bytes_read)
+            counted, lines = 0, before_block  # line breaks in is_nl[:counted] and earlier blocks
+            for at in self._hits(text, b, min(e + k - 1, n)):  # position in the block
+                lines += int(np.count_nonzero(is_nl[counted:at]))
+                counted = at
+                found.append((start + b + at, lines))
+        return n_lines, n_tabs, found
 
     def _hits(self, text, b: int, e: int) -> list[int]:
         """Where the token starts in ``text[b:e]`` as a whole number in its cell, as positions from ``b``."""
@@ -310,6 +305,69 @@ class _Scanner:
         before = text[pos - 1] if pos[0] > 0 else np.concatenate(([_NL], text[pos[1:] - 1]))
         pos = pos[self.before[before] & self.after[text[pos + k]]]
         return (pos - b).tolist()
+
+
+def _counter(token: bytes) -> _CompiledCounter | _NumpyCounter:
+    """The compiled counter when :mod:`analysis.ingest._linescan` was built, else the numpy one."""
+    try:
+        return _CompiledCounter(token)
+    except ImportError:
+        return _NumpyCounter(token)
+
+
+def scanner_name() -> str:
+    """Which counter this installation uses: ``compiled`` or ``numpy`` (``make bench`` reports it)."""
+    try:
+        from . import _linescan  # noqa: F401
+    except ImportError:
+        return _NumpyCounter.name
+    return _CompiledCounter.name
+
+
+class _Scanner:
+    """Checks and searches whole lines of text: counts and hits from ``counter``, the rules here."""
+
+    def __init__(self, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None, max_line: int,
+                 counter: _CompiledCounter | _NumpyCounter | None = None) -> None:
+        self.name, self.token, self.tabs, self.columns, self.max_line = name, token, fields - 1, columns, max_line
+        self.window = max(1, max_line // 2)
+        self.count = counter if counter is not None else _counter(token)
+
+    def scan(self, buf: bytes, start: int, end: int, first: int, bytes_read: int) -> Candidates:
+        """Check the whole lines ``buf[start:end]`` (the first is line ``first``; ``buf[end - 1]`` is a
+        line break) and pick the candidate lines."""
+        if end - start <= 0:
+            return Candidates(b"", [], first - 1, bytes_read)
+        n_lines, n_tabs, hits = self.count(buf, start, end)
+        if n_tabs != self.tabs * n_lines:  # a ragged row, or a blank line (allowed)
+            issues = _ragged(self.name, buf[start:end], first, self.tabs)
+            if issues:
+                raise DataError(issues)
+        if end - start > self.window:  # a line longer than max_line leaves a window without a line break
+            for w in range(start, end, self.window):
+                if buf.find(b"\n", w, min(w + self.window, end)) == -1:
+                    for i, line in enumerate(buf[start:end].split(b"\n")):
+                        if len(line) + 1 > self.max_line:
+                            raise _too_long(self.name, first + i, self.max_line)
+                    break
+        pieces: list[bytes] = []
+        lines_kept: list[int] = []
+        next_line = start  # hits before this position are in a line already taken
+        for i, lines_before in hits:
+            if i < next_line:
+                continue
+            lo = buf.rfind(b"\n", start, i) + 1 or start
+            hi = buf.find(b"\n", i, end)
+            next_line = hi + 1
+            line = buf[lo:hi + 1]
+            cells = line.split(b"\t")
+            line_no = first + lines_before
+            if len(cells) != self.tabs + 1:  # exact for every candidate, whatever the chunk's total said
+                raise DataError([_ragged_issue(self.name, line_no, len(cells), self.tabs)])
+            if self.columns is None or any(self.token in cells[c] for c in self.columns):
+                pieces.append(line)
+                lines_kept.append(line_no)
+        return Candidates(b"".join(pieces), lines_kept, first - 1 + n_lines, bytes_read)
 
 
 def candidate_lines(path: Path | str, token: bytes, fields: int, columns: tuple[int, ...] | None = None,
