@@ -279,7 +279,7 @@ def parser() -> argparse.ArgumentParser:
 #: them): the matrices here are small, and the stages that use two cores do so with worker
 #: processes, so extra threads only compete for the same cores (about a third more CPU time
 #: for ``nkflows fit`` on two cores, for no gain in wall time). OpenBLAS's threads also spin
-#: for a while after numpy's import, taking a core from ``ingest-bulk``'s inflating thread.
+#: for a while after numpy's import, taking a core from ``ingest-bulk``'s inflating thread where it searches with numpy.
 SINGLE_THREADED = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
