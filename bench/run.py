@@ -157,6 +157,10 @@ def bench_bulk(sizes: tuple[int, ...], repeat: int) -> list[dict]:
             say(f"bulk: {path.name} (drawn once, then reused)")
             info = ensure(path, n, SEED, progress=True)
             expected = len(expected_dprk_lines(n, SEED))
+            if n == sizes[0]:
+                from analysis.ingest.linescan import scanner_name
+
+                say(f"bulk: ingest-bulk searches with its {scanner_name()} counter")
             tools = {  # inflate-only and ingest-bulk back to back in each round, so their ratio sees the same load
                 INFLATE: [sys.executable, "-m", "bench.contenders", "inflate", str(path), str(work / "none")],
                 INGEST: [str(VENV_BIN / "nkflows"), "ingest-bulk", str(path), "--out", str(work / "nkflows.parquet"), "--quiet"],

@@ -307,31 +307,31 @@ class _NumpyCounter:
         return (pos - b).tolist()
 
 
-def _counter(token: bytes) -> _CompiledCounter | _NumpyCounter:
+def _counter_class() -> type[_CompiledCounter] | type[_NumpyCounter]:
     """The compiled counter when :mod:`analysis.ingest._linescan` was built, else the numpy one."""
-    try:
-        return _CompiledCounter(token)
-    except ImportError:
-        return _NumpyCounter(token)
-
-
-def scanner_name() -> str:
-    """Which counter this installation uses: ``compiled`` or ``numpy`` (``make bench`` reports it)."""
     try:
         from . import _linescan  # noqa: F401
     except ImportError:
-        return _NumpyCounter.name
-    return _CompiledCounter.name
+        return _NumpyCounter
+    return _CompiledCounter
+
+
+def _counter(token: bytes) -> _CompiledCounter | _NumpyCounter:
+    return _counter_class()(token)
+
+
+def scanner_name() -> str:
+    """Which counter this installation uses: ``compiled`` or ``numpy`` (``make bench`` prints it)."""
+    return _counter_class().name
 
 
 class _Scanner:
     """Checks and searches whole lines of text: counts and hits from ``counter``, the rules here."""
 
-    def __init__(self, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None, max_line: int,
-                 counter: _CompiledCounter | _NumpyCounter | None = None) -> None:
+    def __init__(self, name: str, token: bytes, fields: int, columns: tuple[int, ...] | None, max_line: int) -> None:
         self.name, self.token, self.tabs, self.columns, self.max_line = name, token, fields - 1, columns, max_line
         self.window = max(1, max_line // 2)
-        self.count = counter if counter is not None else _counter(token)
+        self.count = _counter(token)
 
     def scan(self, buf: bytes, start: int, end: int, first: int, bytes_read: int) -> Candidates:
         """Check the whole lines ``buf[start:end]`` (the first is line ``first``; ``buf[end - 1]`` is a

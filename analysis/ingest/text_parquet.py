@@ -168,7 +168,7 @@ class TextParquetWriter:
             raise ValueError("every column of a row group must have the same number of rows")
         if n == 0:
             return
-        chunks, total = [], 0
+        chunks, total = [], 0  # (offset, ColumnMetaData) of each column chunk; bytes before compression
         for (name, kind), values in zip(self.columns, data):
             body, count = _text_page(values) if kind == "text" else _int64_page(values)
             packed = self._compress(body, self.level, 31)  # wbits 31: gzip framing, as the GZIP codec specifies
@@ -177,15 +177,15 @@ class TextParquetWriter:
             start = self._offset
             self._fh.write(header)
             self._fh.write(packed)
-            size = len(header) + len(packed)
+            size, unpacked = len(header) + len(packed), len(header) + len(body)
             self._offset += size
-            total += len(header) + len(body)
+            total += unpacked
             meta = (_Struct().i32(1, _BYTE_ARRAY if kind == "text" else _INT64)
                     .list(2, _I32, [_PLAIN, _RLE]).list(3, _BINARY, [name.encode("utf-8")]).i32(4, _GZIP)
-                    .i64(5, count).i64(6, len(header) + len(body)).i64(7, size).i64(9, start))
-            chunks.append((start, size, meta))
+                    .i64(5, count).i64(6, unpacked).i64(7, size).i64(9, start))
+            chunks.append((start, meta))
         first = chunks[0][0]
-        group = (_Struct().list(1, _STRUCT, [_Struct().i64(2, start).struct(3, meta) for start, _, meta in chunks])
+        group = (_Struct().list(1, _STRUCT, [_Struct().i64(2, start).struct(3, meta) for start, meta in chunks])
                  .i64(2, total).i64(3, n).i64(5, first).i64(6, self._offset - first))
         self._row_groups.append(group)
         self.rows += n
