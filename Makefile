@@ -52,11 +52,15 @@ $(STAMPS)/results: $(STAMPS)/data $(MODEL_FILES) analysis/schemas.py
 	$(NKFLOWS) fit
 	@mkdir -p $(STAMPS) && touch $@
 
-report: $(STAMPS)/report ## Draw the figures and write reports/report.html, methods.html, appendix.html and the PDFs from the result tables
+report: $(STAMPS)/report ## Build what is stale (data, fits), draw the figures, write reports/report.html, methods.html, appendix.html and the PDFs
 
-$(STAMPS)/report: $(STAMPS)/results $(REPORT_FILES)
-	$(NKFLOWS) report --no-fit
-	@touch $@
+# The report depends on everything the two stages before it depend on. When it is stale, one
+# process runs whatever is (`make -q` asks which stage is stale): the data build beside the
+# imports of the later stages (--build), the fits unless their tables are current (--no-fit).
+STALE_STAGES = $(shell $(MAKE) -sq $(STAMPS)/data || echo --build) $(shell $(MAKE) -sq $(STAMPS)/results && echo --no-fit)
+$(STAMPS)/report: $(VENV)/.installed $(RAW_FILES) $(CODE_FILES)
+	$(NKFLOWS) report $(STALE_STAGES)
+	@mkdir -p $(STAMPS) && touch $(STAMPS)/data $(STAMPS)/results $@
 
 TEST_WORKERS ?= 2
 test: $(VENV)/.installed system-packages ## Run the whole test suite on 2 processes, TEST_WORKERS=0 for one (installs chromium for the browser test where it can)

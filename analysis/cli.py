@@ -67,16 +67,18 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.validate:  # in this process: the libraries both steps need are imported once
-        cmd_validate(args)
-    from .report.build import build_report
+    from .models.nb2 import ModelError
+    from .pipeline import StageFailed, run
     from .report.pdf import LayoutError
 
-    if not args.no_fit and cmd_fit(args) != 0:
-        return 1
     try:
-        path = build_report(Path(args.processed), Path(args.out), progress=_progress, pdf=not args.no_pdf)
-    except LayoutError as exc:
+        if args.validate and not args.build:  # in this process (libraries imported once); a build validates what it writes
+            cmd_validate(args)
+        path = run(Path(args.processed), Path(args.out), raw=Path(args.raw) if args.build else None, fit=not args.no_fit,
+                   pdf=not args.no_pdf, progress=_progress)
+    except StageFailed as exc:  # the stage has said why
+        return exc.exit_code
+    except (ModelError, LayoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for name in ("report", "methods", "appendix"):
@@ -213,9 +215,12 @@ def parser() -> argparse.ArgumentParser:
     ft.add_argument("--out", default=str(REPORTS))
     ft.set_defaults(func=cmd_fit)
 
-    r = sub.add_parser("report", help="run `nkflows fit` (unless --no-fit), draw the figures and write the report, methods annex and data appendix (reports/*.html, *.pdf) from the result tables")
+    r = sub.add_parser("report", help="run `nkflows build` (with --build) and `nkflows fit` (unless --no-fit) in one process, draw the figures and write the report, methods annex and data appendix (reports/*.html, *.pdf) from the result tables")
     r.add_argument("--processed", default=str(PROCESSED))
     r.add_argument("--out", default=str(REPORTS))
+    r.add_argument("--build", action="store_true", help="first build the published tables from RAW, as `nkflows build` does, "
+                                                       "beside this process's imports (what `make report` runs when data/raw changed)")
+    r.add_argument("--raw", default=str(RAW), help="raw data folder for --build (default: data/raw)")
     r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
     r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDF takes a few seconds more)")
     r.add_argument("--no-fit", action="store_true", help="use the result tables already in OUT/tables (as `make report` does after `make results`) instead of running `nkflows fit` first")
@@ -284,7 +289,7 @@ SINGLE_THREADED = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .files import install_signal_handlers, restore_signal_handlers
+    from .files import install_signal_handlers, received_signal, restore_signal_handlers
 
     for name in SINGLE_THREADED:  # before numpy is imported (the command's own imports come later)
         os.environ.setdefault(name, "1")
@@ -304,9 +309,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Interrupted as exc:
         return _interrupted(exc)
-    except RuntimeError as exc:  # a signal during an import arrives wrapped (e.g. by a class's __set_name__)
-        if isinstance(exc.__cause__, Interrupted):
+    except Exception as exc:
+        if isinstance(exc.__cause__, Interrupted):  # a signal during an import arrives wrapped (e.g. by a class's __set_name__)
             return _interrupted(exc.__cause__)
+        if received_signal() is not None:  # a signal a library swallowed, failing with an error of its own
+            return _interrupted(Interrupted(received_signal()))
         raise
     finally:
         # called from code (tests, notebooks): give the caller its handlers back; as the program

@@ -35,6 +35,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 from pathlib import Path
 from collections.abc import Iterator
@@ -46,16 +47,25 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _critical = 0
 _pending: int | None = None
+_received: int | None = None  # the last signal turned into Interrupted (see :func:`received_signal`)
 
 
 # -- signals -----------------------------------------------------------------------------
 
 def _handler(signum, frame) -> None:  # noqa: ARG001 - the signal module's signature
-    global _pending
+    global _pending, _received
     if _critical:
         _pending = signum
         return
+    _received = signum
     raise Interrupted(signum)
+
+
+def received_signal() -> int | None:
+    """The signal last raised as :class:`Interrupted`, if any. A library that calls back into Python from compiled
+    code (polars reading a schema, for one) cannot pass the exception on: it prints it as "ignored" and fails
+    with an error of its own. The command line asks this to report such a failure as the interruption it was."""
+    return _received
 
 
 def install_signal_handlers() -> dict[int, object]:
@@ -63,9 +73,25 @@ def install_signal_handlers() -> dict[int, object]:
     Returns the handlers they replace (for :func:`restore_signal_handlers`); nothing outside the main thread."""
     import threading
 
+    global _received
     if threading.current_thread() is not threading.main_thread():
         return {}
+    _received = None  # a new command: no signal yet
+    if sys.unraisablehook is not _unraisable:
+        _unraisable.previous = sys.unraisablehook
+        sys.unraisablehook = _unraisable
     return {sig: signal.signal(sig, _handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def _unraisable(info) -> None:
+    """An :class:`Interrupted` that compiled code could not pass on is not printed (with its traceback) but
+    remembered (:func:`received_signal`); anything else goes to the hook that was there before."""
+    if isinstance(info.exc_value, Interrupted):
+        return
+    _unraisable.previous(info)
+
+
+_unraisable.previous = sys.__unraisablehook__
 
 
 def restore_signal_handlers(previous: dict[int, object]) -> None:

@@ -15,14 +15,14 @@ The report stage (what the targets of the report are about):
 - ``noop``: ``make report`` with nothing changed;
 - ``template``: ``make report`` after a template changed (the figures are reused).
 
-From ``make clean`` (everything built is removed, Parquet and result tables included),
-each stage as ``make`` runs it: ``clean:data`` (``nkflows build``), ``clean:results``
-(``nkflows fit``) and ``clean:report``, and their sum ``clean:total``.
+From ``make clean`` (everything built is removed, Parquet and result tables included):
+``clean:total``, ``make report`` running the data build, the fits and the report in one
+process (:mod:`analysis.pipeline`).
 
-Then the report stage in a fresh process, stage by stage (``stage:*``, wall and CPU
-seconds, medians of the same number of runs): imports, loading the published tables,
-reading the result tables, sentences, figures, HTML, PDFs. Results go to
-``reports/bench_report.csv``.
+Then the same whole build from nothing in a fresh process, into empty folders, stage by
+stage (``stage:*``, wall and CPU seconds, medians of the same number of runs): imports
+beside the data build, the fits, reading the result tables, sentences, figures, HTML, PDFs.
+Results go to ``reports/bench_report.csv``.
 """
 
 from __future__ import annotations
@@ -89,46 +89,41 @@ def repeated(measure: str, prepare, cmd: list[str], repeat: int, what: str) -> d
 
 
 def from_clean(repeat: int) -> list[dict]:
-    """``make clean``, then each stage of ``make report`` in turn: data build, model fits, report."""
-    parts: dict[str, list[tuple[float, float]]] = {"data": [], "results": [], "report": []}
+    """``make clean``, then ``make report``: the data build, the fits and the report, in one process."""
+    runs = []
     for _ in range(repeat):
         run(["make", "-s", "clean"])
-        for target in parts:
-            parts[target].append(run(["make", "-s", target]))
-    totals = [tuple(map(sum, zip(*(parts[t][i] for t in parts)))) for i in range(repeat)]
-    what = {"data": "nkflows build: data/raw -> data/processed (Parquet)", "results": "nkflows fit: every model -> reports/tables",
-            "report": "nkflows report --no-fit", "total": "make clean && make report"}
-    return [summary(f"clean:{t}", parts[t], what[t]) for t in parts] + [summary("clean:total", totals, what["total"])]
+        runs.append(run(["make", "-s", "report"]))
+    return [summary("clean:total", runs, "make clean && make report (data build, fits, report: one process)")]
 
 
 STAGE_CODE = """
-import json, resource, sys, time
-def cpu():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-t, c = time.perf_counter(), cpu()
-from analysis.report.build import build_report
+import json, sys, time
+from analysis.timing import cpu_seconds
+t, c = time.perf_counter(), cpu_seconds()
 from pathlib import Path
-
-from bench.measure import byte_compile
-timings = {"imports": time.perf_counter() - t, "cpu:imports": cpu() - c}
-build_report(Path("data/processed"), Path(sys.argv[1]), timings=timings)
+from analysis import pipeline
+timings = {}
+pipeline.run(Path(sys.argv[1]) / "processed", Path(sys.argv[1]) / "reports", raw=Path("data/raw"), timings=timings)
+timings["total"], timings["cpu:total"] = time.perf_counter() - t, cpu_seconds() - c
 print(json.dumps(timings))
 """
-STAGES = {"imports": "imports (pandas, polars, pandera, matplotlib, jinja2)", "load": "load the published tables",
-          "results": "read the result tables", "sentences": "sentences", "figures": "figures: plotted-data CSVs and PNGs",
-          "html": "HTML: three documents, interactive charts", "pdf": "PDFs: report and methods annex"}
+STAGES = {"imports": "imports of the fits' libraries (pandas, pandera, statsmodels), beside the data build",
+          "build": "data build (nkflows build, its own process) until it ended, counted from the start",
+          "fit": "fits in two processes (the report's libraries imported meanwhile), result tables validated and written",
+          "results": "read the result tables back", "sentences": "sentences", "figures": "figures: plotted-data CSVs and PNGs",
+          "html": "HTML: three documents, interactive charts", "pdf": "PDFs: report and methods annex",
+          "total": "the whole run from nothing: data/raw to the PDFs"}
 
 
 def stages(repeat: int) -> list[dict]:
-    """The report into an empty folder (holding the result tables), in a fresh process, timed stage by stage."""
+    """The whole build from nothing (empty folders for data/processed and reports), in a fresh process, timed stage by stage."""
     found: dict[str, list[tuple[float, float]]] = {}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="nkflows-bench-") as tmp:
-            shutil.copytree(ROOT / "reports" / "tables", Path(tmp) / "tables")
             done = subprocess.run([PY, "-c", STAGE_CODE, tmp], cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
-            sys.exit(f"error: the staged report failed:\n{done.stderr[-2000:]}")
+            sys.exit(f"error: the staged build failed:\n{done.stderr[-2000:]}")
         timings = json.loads(done.stdout.strip().splitlines()[-1])
         for stage in [k for k in timings if not k.startswith("cpu:")]:
             found.setdefault(stage, []).append((timings[stage], timings.get(f"cpu:{stage}", float("nan"))))
@@ -165,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(repeated("noop", lambda: None, ["make", "-s", "report"], args.repeat, "make report, nothing changed"))
     rows.append(repeated("template", touch_template, ["make", "-s", "report"], args.repeat,
                          "make report after a template change (figures reused)"))
-    rows += stages(args.repeat)
     if not args.no_clean:
         rows += from_clean(args.repeat)
+        rows += stages(args.repeat)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")

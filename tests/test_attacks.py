@@ -682,3 +682,33 @@ def test_signal_in_the_write_phase_cleans_up_and_says_so(case, sig, delay):
     assert tree(case.out) == case.old
     assert not leftovers(case.out)
     TALLY["held"] += 1
+
+
+def test_a_signal_a_library_swallows_is_reported_as_the_interruption(monkeypatch, capsys):
+    """A signal that lands while compiled code calls back into Python (polars reading a schema) cannot reach the
+    caller as Interrupted: the library prints it as "ignored" and fails with its own error. The command still
+    ends as interrupted (exit 128 + signal), with no traceback printed."""
+    monkeypatch.setattr(files, "_received", None)
+
+    class Callback:
+        def __del__(self):  # an exception raised here is "unraisable", as one raised inside a compiled callback
+            files._handler(signal.SIGTERM, None)
+
+    def swallowed(_args):
+        Callback()  # dropped at once: __del__ runs, its Interrupted goes to sys.unraisablehook
+        raise TypeError("'<unprintable str object>' is not a Polars data type")
+
+    monkeypatch.setattr(cli, "cmd_validate", swallowed)
+    monkeypatch.setattr(cli, "parser", lambda: _one_command_parser(swallowed))
+    assert cli.main(["validate"]) == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert "interrupted by SIGTERM" in err and "Traceback" not in err and "ignored" not in err
+
+
+def _one_command_parser(func):
+    import argparse
+
+    p = argparse.ArgumentParser()
+    p.add_argument("command")
+    p.set_defaults(func=func)
+    return p

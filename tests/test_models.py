@@ -178,7 +178,7 @@ def test_model_families_in_two_processes(monkeypatch):
     monkeypatch.setattr(run, "FAMILIES", families)
     tables = {"x": pd.DataFrame({"a": [1, 2, 3]})}
     said: list[str] = []
-    one, two = run._families(tables, 1, lambda _: None), run._families(tables, 2, said.append)
+    one, two = run._families(tables, 1, lambda _: None)[0], run._families(tables, 2, said.append)[0]
     assert list(one) == list(two) == [f"table_{k}" for k in range(5)]
     for name in one:
         pd.testing.assert_frame_equal(one[name], two[name])

@@ -37,15 +37,23 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_results(results: dict[str, pd.DataFrame], out: Path) -> list[Path]:
-    """Validate each table against its result model and write it (atomically) to ``out``/tables/<name>.csv,
-    then ``validated.json`` with the hash of each file written."""
-    from ..publish import write_atomic
+def result_csv(stem: str, frame: pd.DataFrame) -> bytes:
+    """A result table validated against its result model, as the CSV :func:`write_results` writes."""
     from ..schemas import validate_result
 
+    return plain_csv(validate_result(stem, frame))
+
+
+def write_results(results: dict[str, pd.DataFrame], out: Path, validated: dict[str, bytes] | None = None) -> list[Path]:
+    """Validate each table against its result model and write it (atomically) to ``out``/tables/<name>.csv,
+    then ``validated.json`` with the hash of each file written. ``validated``: tables already turned into
+    CSV by :func:`result_csv` (in the worker that fitted them), written as they are."""
+    from ..publish import write_atomic
+
+    validated = validated or {}
     paths, record = [], {}
     for stem, frame in results.items():
-        data = plain_csv(validate_result(stem, frame))
+        data = validated[stem] if stem in validated else result_csv(stem, frame)
         path = out / "tables" / f"{stem}.csv"
         write_atomic(path, data)
         record[path.name] = _sha256(data)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import arrivals, breaks, defector_counts, forecasts, its, labor_revenue, relationships, spec, trade_monthly, tradeoff
 from .nb2 import ModelError
-from .results import load_results, plain_csv, write_results  # noqa: F401  (the result tables on disk)
+from .results import load_results, plain_csv, result_csv, write_results  # noqa: F401  (the result tables on disk)
 
 CURVE_COLUMNS = ["flow", "event_ids", "specification", "description", "headline", "scale", "estimate", "ci_low", "ci_high",
                  "n", "aic", "test", "statistic", "p_value"]
@@ -99,12 +99,18 @@ def headline_effects(curve: pd.DataFrame, effects=spec.EFFECTS) -> pd.DataFrame:
 _JOB: dict = {}
 
 
-def _fit_family(k: int) -> dict[str, pd.DataFrame]:
-    return FAMILIES[k][1](_JOB["tables"])
+def _fit_family(k: int) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
+    """One family's tables, and those that are result tables validated and as CSV (in the process that fitted them)."""
+    from ..schemas import RESULT_MODELS
+
+    parts = FAMILIES[k][1](_JOB["tables"])
+    return parts, {stem: result_csv(stem, frame) for stem, frame in parts.items() if stem in RESULT_MODELS}
 
 
-def _families(tables: dict[str, pd.DataFrame], jobs: int, progress: Callable[[str], None]) -> dict[str, pd.DataFrame]:
-    """Every family's result tables; in ``jobs`` processes where there are that many cores (each family is independent)."""
+def _families(tables: dict[str, pd.DataFrame], jobs: int, progress: Callable[[str], None],
+              meanwhile: Callable[[], None] = lambda: None) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
+    """Every family's result tables, and those already validated as CSV; in ``jobs`` processes where there are that
+    many cores (each family is independent). ``meanwhile`` runs in this process while the workers fit."""
     t0 = time.perf_counter()
     done = 0
 
@@ -113,7 +119,7 @@ def _families(tables: dict[str, pd.DataFrame], jobs: int, progress: Callable[[st
         done += 1
         progress(f"  [{done}/{len(FAMILIES)}] {FAMILIES[k][0]} ({time.perf_counter() - t0:.1f}s)")
 
-    parts: dict[int, dict[str, pd.DataFrame]] = {}
+    parts: dict[int, tuple[dict[str, pd.DataFrame], dict[str, bytes]]] = {}
     _JOB["tables"] = tables
     try:
         from concurrent.futures import as_completed
@@ -122,21 +128,25 @@ def _families(tables: dict[str, pd.DataFrame], jobs: int, progress: Callable[[st
 
         pool = worker_pool(jobs)
         if pool is None:
+            meanwhile()
             for k in range(len(FAMILIES)):
                 parts[k] = _fit_family(k)
                 report(k)
         else:
             with pool:
                 futures = {pool.submit(_fit_family, k): k for k in range(len(FAMILIES))}
+                meanwhile()
                 for future in as_completed(futures):
                     parts[futures[future]] = future.result()  # a family's error is raised here, as it was raised there
                     report(futures[future])
     finally:
         _JOB.clear()
     results: dict[str, pd.DataFrame] = {}
+    validated: dict[str, bytes] = {}
     for k in range(len(FAMILIES)):  # the same tables whatever order the families finished in
-        results.update(parts[k])
-    return results
+        results.update(parts[k][0])
+        validated.update(parts[k][1])
+    return results, validated
 
 
 def default_jobs() -> int:
@@ -149,11 +159,28 @@ def fit_all(tables: dict[str, pd.DataFrame], progress: Callable[[str], None] = l
 
     ``jobs`` > 1 runs the model families in that many worker processes; the tables are the
     same either way (every family is seeded on its own)."""
+    return _fit_all(tables, progress, jobs)[0]
+
+
+def _fit_all(tables, progress, jobs, meanwhile=lambda: None) -> tuple[dict[str, pd.DataFrame], dict[str, bytes]]:
     spec.check_events(tables["events"])
-    results = _families(tables, jobs, progress)
+    results, validated = _families(tables, jobs, progress, meanwhile)
     curve = specification_curve([results.pop("arrivals_curve"), quarterly_rows(results["its_terms"]), results.pop("trade_curve")])
     head = headline_effects(curve)
-    return {"headline_effects": head, "specification_curve": curve, **dict(sorted(results.items()))}
+    return {"headline_effects": head, "specification_curve": curve, **dict(sorted(results.items()))}, validated
+
+
+def fit_into(tables: dict[str, pd.DataFrame], folder: Path, progress: Callable[[str], None] = lambda _: None,
+             jobs: int | None = None, meanwhile: Callable[[], None] = lambda: None) -> list[Path]:
+    """Fit every model from the published tables and write the validated result tables to ``folder``/tables
+    (no staging: the caller switches the folder in; ``jobs`` processes, default :func:`default_jobs`).
+    ``meanwhile`` runs in this process while worker processes fit (the pipeline imports the report's libraries)."""
+    t0 = time.perf_counter()
+    results, validated = _fit_all(tables, progress, default_jobs() if jobs is None else jobs, meanwhile)
+    progress(f"      fitted every model: {len(results)} result tables ({time.perf_counter() - t0:.1f}s)")
+    paths = write_results(results, folder, validated)
+    progress(f"      validated and wrote {len(paths)} tables to {folder / 'tables'} ({time.perf_counter() - t0:.1f}s)")
+    return paths
 
 
 def fit(processed: Path, out: Path, progress: Callable[[str], None] = lambda _: None, jobs: int | None = None) -> list[Path]:
@@ -166,10 +193,8 @@ def fit(processed: Path, out: Path, progress: Callable[[str], None] = lambda _: 
     check_target(out, writable=False)  # an --out that names a file is refused before any fitting
     t0 = time.perf_counter()
     tables = load(processed)
-    progress(f"[1/3] loaded {len(tables)} published tables from {processed} ({time.perf_counter() - t0:.1f}s)")
-    results = fit_all(tables, progress, default_jobs() if jobs is None else jobs)
-    progress(f"[2/3] fitted every model: {len(results)} result tables ({time.perf_counter() - t0:.1f}s)")
+    progress(f"[1/2] loaded {len(tables)} published tables from {processed} ({time.perf_counter() - t0:.1f}s)")
     with staged_set(out) as stage:  # the result tables are switched in as one set, with the report's other outputs
-        paths = [out / p.relative_to(stage) for p in write_results(results, stage)]
-    progress(f"[3/3] validated and wrote {len(paths)} tables to {out / 'tables'} ({time.perf_counter() - t0:.1f}s)")
+        paths = [out / p.relative_to(stage) for p in fit_into(tables, stage, lambda t: progress(t.replace(str(stage), str(out))), jobs)]
+    progress(f"[2/2] done ({time.perf_counter() - t0:.1f}s)")
     return paths

@@ -38,6 +38,7 @@ from ..files import check_target, staged_set
 from ..models.results import load_results, plain_csv
 from ..publish import write_atomic
 from ..tables import load
+from ..timing import stopwatch
 from . import findings, text, text_timeseries
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -304,36 +305,12 @@ def write_appendix_tables(tables: dict[str, pd.DataFrame], out: Path, appendix: 
     write_atomic(d / "gaps.csv", plain_csv(pd.DataFrame({"gap": appendix["gaps"]})))
 
 
-def _cpu() -> float:
-    """CPU seconds (user + system) of this process and of the worker processes it has waited for."""
-    try:
-        import resource
-    except ImportError:  # not on Windows: this process only
-        return time.process_time()
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
-    """``lap(stage)`` adds the wall seconds since the last lap to ``timings[stage]`` and the CPU seconds (workers
-    included) to ``timings["cpu:" + stage]``."""
-    last = [time.perf_counter(), _cpu()]
-
-    def lap(stage: str) -> None:
-        wall, cpu = time.perf_counter(), _cpu()
-        timings[stage] = timings.get(stage, 0.0) + wall - last[0]
-        timings[f"cpu:{stage}"] = timings.get(f"cpu:{stage}", 0.0) + cpu - last[1]
-        last[:] = [wall, cpu]
-
-    return lap
-
-
 def write_documents(tables: dict[str, pd.DataFrame], results: dict[str, pd.DataFrame], out: Path, *, processed: Path | None = None,
                     pdf: bool = True, progress: Callable[[str], None] = lambda _: None,
                     timings: dict[str, float] | None = None) -> dict[str, Path]:
     """Figures with their data, the three documents and (unless ``pdf`` is false) the two PDFs; return the written paths."""
     timings = timings if timings is not None else {}
-    lap = _stopwatch(timings)
+    lap = stopwatch(timings)
 
     read = readings(tables, results)
     lap("sentences")
@@ -372,19 +349,22 @@ def build_report(processed: Path, out: Path, progress: Callable[[str], None] = l
     out = Path(out)
     check_target(out, writable=False)
     with staged_set(out) as stage:
-        path = _write_report(processed, stage, lambda t: progress(t.replace(str(stage), str(out))), pdf=pdf, timings=timings)
+        path = write_report(processed, stage, lambda t: progress(t.replace(str(stage), str(out))), pdf=pdf, timings=timings)
     return out / path.relative_to(stage)
 
 
-def _write_report(processed: Path, out: Path, progress: Callable[[str], None], *, pdf: bool,
-                  timings: dict[str, float] | None = None) -> Path:
+def write_report(processed: Path, out: Path, progress: Callable[[str], None], *, pdf: bool,
+                 timings: dict[str, float] | None = None, tables: dict[str, pd.DataFrame] | None = None) -> Path:
+    """The documents in ``out`` (no staging: the caller switches it in), from the published tables (read from
+    ``processed`` unless handed in) and the result tables in ``out``/tables; return report.html's path."""
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
-    lap = _stopwatch(timings)
-    tables = load_tables(processed)
-    lap("load")
-    progress(f"[1/3] loaded {len(tables)} published tables ({timings['load']:.1f}s)")
-    results = read_results(out)
+    lap = stopwatch(timings)
+    if tables is None:
+        tables = load_tables(processed)
+        lap("load")
+        progress(f"[1/3] loaded {len(tables)} published tables ({timings['load']:.1f}s)")
+    results = read_results(out)  # as written (six significant digits): the same documents whether fitted now or before
     lap("results")
     progress(f"[2/3] read {len(results)} result tables from {out / 'tables'} ({time.perf_counter() - t0:.1f}s)")
     paths = write_documents(tables, results, out, processed=processed, pdf=pdf, progress=progress, timings=timings)
