@@ -48,7 +48,11 @@ def start_build(raw: Path, processed: Path) -> subprocess.Popen:
     linux = sys.platform.startswith("linux")
     if linux:
         import ctypes  # noqa: F401  (imported before the fork: the child only calls it)
-    return subprocess.Popen(cmd, stdout=sys.stderr, preexec_fn=_end_with_parent if linux else None)
+    try:
+        err = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):  # a stream with no file behind it (a notebook, a test's capture)
+        err = 2
+    return subprocess.Popen(cmd, stdout=err, preexec_fn=_end_with_parent if linux else None)
 
 
 def stop(child: subprocess.Popen, signum: int | None = None) -> None:

@@ -196,8 +196,10 @@ def states(built, fitted, reported, tmp_path_factory):
         "build": run(cli("build", "--raw", str(RAW), "--out", str(again_processed))),
         "report": run(cli("report", "--processed", str(again_processed), "--out", str(again_reports))),
     }
+    one_processed, one_reports = base / "one_processed", base / "one_reports"
+    seconds["report --build"] = run(cli("report", "--build", "--raw", str(RAW), "--processed", str(one_processed), "--out", str(one_reports)))
     return {"old": (old_processed, old_reports), "new": (built[1], reported[1]),
-            "again": (again_processed, again_reports), "seconds": seconds}
+            "again": (again_processed, again_reports), "one": (one_processed, one_reports), "seconds": seconds}
 
 
 def test_fresh_processes_give_byte_identical_outputs(states):
@@ -208,6 +210,54 @@ def test_fresh_processes_give_byte_identical_outputs(states):
     assert sorted(again) == sorted(first)
     for name in sorted(first):
         assert again[name] == first[name], f"reports/{name} differs between two runs"
+
+
+def test_one_process_gives_what_three_give(states):
+    """`nkflows report --build` (what `make report` runs from `make clean`: build, fits and report in one process)
+    writes the same published tables, result tables, figures and documents as the three stages run one by one."""
+    (processed, reports), (new_processed, new_reports) = states["one"], states["new"]
+    assert tree(processed) == tree(new_processed)
+    one, first = tree(reports), tree(new_reports)
+    assert sorted(one) == sorted(first)
+    for name in sorted(first):
+        assert one[name] == first[name], f"reports/{name} differs between one process and three"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_during_the_data_build_stops_the_build_too(states, tmp_path, sig):
+    """A signal to `nkflows report --build` while its data build runs (a process of its own) is passed on: the build
+    removes what it was writing, and neither output folder is created or left with a staging folder beside it."""
+    processed, out = tmp_path / "processed", tmp_path / "reports"
+    proc = subprocess.Popen(cli("report", "--build", "--raw", str(RAW), "--processed", str(processed), "--out", str(out)),
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(min(0.6, 0.5 * states["seconds"]["build"]))  # inside the build (it takes about 2 s)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    text = (stdout + stderr).decode("utf-8", "replace")
+    assert proc.returncode == 128 + sig, text
+    assert f"interrupted by {signal.Signals(sig).name}" in text and "Traceback" not in text, text
+    assert not processed.exists() and not out.exists() and not staging(processed) and not staging(out), text
+    found = [p.name for p in Path("/proc").glob("[0-9]*") if str(processed).encode() in _cmdline(p)]
+    assert not found, f"the data build is still running: {found}"
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
+
+
+def test_a_failed_data_build_stops_the_run_with_its_error(tmp_path, capfd):
+    """A data build that fails (here: a raw folder that is not there) ends `nkflows report --build` with the build's own
+    error and exit status, before anything is fitted or written."""
+    from analysis import cli as cli_module
+
+    processed, out = tmp_path / "processed", tmp_path / "reports"
+    code = cli_module.main(["report", "--build", "--raw", str(tmp_path / "no_raw"), "--processed", str(processed), "--out", str(out)])
+    assert code == 1
+    assert "no_raw" in capfd.readouterr().err  # the build's own message, naming the folder
+    assert not processed.exists() and not out.exists()
 
 
 def test_stopped_build_and_report_leave_the_old_set_or_the_new(states, tmp_path):
