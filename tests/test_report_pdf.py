@@ -72,3 +72,46 @@ def test_a_table_too_wide_for_the_page_stops_the_pdf(tmp_path):
     assert not (tmp_path / "report.pdf").exists()
     pdf.write_pdf("<p>" + "breakable " * 200 + "</p>", tmp_path / "report.pdf")
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def _png(mode: str, **save) -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new(mode, (64, 40), (200, 30, 30) if mode == "RGB" else None)
+    for x in range(64):  # some structure, so that the rows' filters differ
+        image.putpixel((x, x % 40), (0, 0, 255) if mode == "RGB" else 0)
+    out = io.BytesIO()
+    image.save(out, format="PNG", **save)
+    return out.getvalue()
+
+
+def test_idat_is_taken_only_from_the_pngs_it_can_be():
+    from analysis.report.pdf import idat
+
+    assert idat(_png("RGB")) and idat(_png("L"))
+    assert idat(_png("RGBA")) is None  # the alpha channel would need its own mask
+    assert idat(_png("P")) is None  # a palette needs its own colour space
+    assert idat(b"not a png") is None
+
+
+def test_a_figure_png_goes_into_the_pdf_as_it_is_with_the_same_bytes():
+    """The PDF with each PNG's pixel data taken as it is equals, byte for byte, the one WeasyPrint writes by decoding and
+    encoding the image again: a change of Pillow's defaults or WeasyPrint's image code would show here."""
+    import base64
+
+    from weasyprint import HTML
+    from weasyprint.images import RasterImage
+
+    html = "".join(f'<p>figure {k}</p><img src="data:image/png;base64,{base64.b64encode(_png(m)).decode()}">'
+                   for k, m in enumerate(("RGB", "L", "RGBA", "P")))
+    taken = pdf.layout(html).write_pdf()
+    shim = RasterImage.__dict__["_get_png_data"]
+    assert getattr(shim.__func__, "_nkflows", False)
+    try:
+        RasterImage._get_png_data = shim.__func__.original
+        encoded = HTML(string=html, media_type="print").render().write_pdf()
+    finally:
+        RasterImage._get_png_data = shim
+    assert taken == encoded

@@ -67,7 +67,58 @@ def overflowing(document, tolerance: float = 1.0) -> list[tuple[int, str, float]
 def layout(html: str, base_url: Path | None = None):
     """The laid-out document (pages and boxes), for writing or for checking the layout."""
     from weasyprint import HTML
+
+    _png_as_it_is()
     return HTML(string=html, base_url=str(base_url) if base_url else None, media_type="print").render()
+
+
+def idat(png: bytes) -> bytes | None:
+    """The compressed pixel rows (the IDAT chunks, joined) of an 8-bit, non-interlaced, RGB or grey PNG; None for any other."""
+    import struct
+
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    pos, found = 8, []
+    while pos + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        body = png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            depth, colour, interlace = body[8], body[9], body[12]
+            if depth != 8 or colour not in (0, 2) or interlace != 0:
+                return None
+        elif kind == b"IDAT":
+            found.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    return b"".join(found) or None
+
+
+def _png_as_it_is() -> None:
+    """Let WeasyPrint put each figure's PNG pixel data into the PDF as it is.
+
+    A PDF image with the PNG predictor holds exactly a PNG's IDAT data, and WeasyPrint (the
+    pinned version, ``RasterImage._get_png_data``) gets it by decoding the image and encoding it
+    again with Pillow's defaults: a third of a second for the annex's figures. Ours are already
+    8-bit RGB PNGs written by Pillow with those defaults (:func:`analysis.figures.style.png`), so
+    their IDAT is the same bytes: it is taken as it is. Any other image goes the usual way."""
+    from weasyprint.images import RasterImage
+
+    original = RasterImage.__dict__["_get_png_data"]
+    if getattr(original, "_nkflows", False):
+        return
+
+    def get_png_data(pillow_image):
+        fp = getattr(pillow_image, "fp", None)
+        if getattr(pillow_image, "format", None) == "PNG" and hasattr(fp, "getvalue"):
+            data = idat(fp.getvalue())
+            if data is not None:
+                return data
+        return original.__func__(pillow_image)
+
+    get_png_data._nkflows = True
+    get_png_data.original = original  # WeasyPrint's own, for the test that both give the same bytes
+    RasterImage._get_png_data = staticmethod(get_png_data)
 
 
 def write_pdfs(jobs: list[tuple[str, Path]]) -> list[Path]:
