@@ -67,7 +67,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .models.nb2 import ModelError
+    from .errors import ModelError  # not from the model modules: a report from the result tables imports no statsmodels
     from .pipeline import StageFailed, run
     from .report.pdf import LayoutError
 

@@ -98,7 +98,10 @@ def from_clean(repeat: int) -> list[dict]:
 
 
 STAGE_CODE = """
-import json, sys, time
+import json, os, sys, time
+from analysis.cli import SINGLE_THREADED
+for name in SINGLE_THREADED:  # as the command line sets them, before numpy is imported
+    os.environ.setdefault(name, "1")
 from analysis.timing import cpu_seconds
 t, c = time.perf_counter(), cpu_seconds()
 from pathlib import Path

@@ -28,6 +28,15 @@ def test_the_report_imports_no_model_code_and_no_pdf_library():
     assert out.strip() == "[]"
 
 
+def test_the_report_command_without_fits_imports_no_model_code(built, tables_copy):
+    """`nkflows report --no-fit` (what `make report` runs after a template change) loads no statsmodels or scipy."""
+    code = ("import sys; from analysis.cli import main; "
+            f"code = main(['report', '--no-fit', '--no-pdf', '--processed', {str(built[1])!r}, '--out', {str(tables_copy)!r}]); "
+            "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'statsmodels', 'scipy', 'sklearn'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"
+
+
 @pytest.fixture
 def tables_copy(report, tmp_path):
     _, out, _ = report
