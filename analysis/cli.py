@@ -221,7 +221,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--build", action="store_true", help="first build the published tables from RAW, as `nkflows build` does, "
                                                        "beside this process's imports (what `make report` runs when data/raw changed)")
     r.add_argument("--raw", default=str(RAW), help="raw data folder for --build (default: data/raw)")
-    r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two)")
+    r.add_argument("--validate", action="store_true", help="first validate the published tables, as `nkflows validate` does (one process instead of two); with --build, the build validates what it writes")
     r.add_argument("--no-pdf", action="store_true", help="write the HTML only (the PDF takes a few seconds more)")
     r.add_argument("--no-fit", action="store_true", help="use the result tables already in OUT/tables (as `make report` does after `make results`) instead of running `nkflows fit` first")
     r.set_defaults(func=cmd_report)

@@ -55,12 +55,14 @@ def start_build(raw: Path, processed: Path) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=err, preexec_fn=_end_with_parent if linux else None)
 
 
-def stop(child: subprocess.Popen, signum: int | None = None) -> None:
-    """Pass a signal on to the child (SIGTERM unless told) and wait for it: it removes what it was writing."""
+def stop(child: subprocess.Popen) -> None:
+    """Stop the child and wait for it: SIGTERM, whatever stopped this process. Once started, the child removes what it
+    was writing; still starting (before its handlers are in place), it ends quietly, where a SIGINT would print a
+    KeyboardInterrupt traceback from inside Python's start-up."""
     import signal
 
     if child.poll() is None:
-        child.send_signal(signum or signal.SIGTERM)
+        child.send_signal(signal.SIGTERM)
     child.wait()
 
 
@@ -70,12 +72,13 @@ def run(processed: Path, out: Path, *, raw: Path | None = None, fit: bool = True
     tables in ``out``/tables are used) and write the documents; return report.html's path.
 
     ``timings`` (if given) receives the wall and CPU seconds of each stage (see :func:`analysis.report.build.write_documents`)."""
-    from .errors import Interrupted
     from .files import check_target, staged_set
     from .timing import cpu_seconds, stopwatch
 
     timings = timings if timings is not None else {}
     t0, c0 = time.perf_counter(), cpu_seconds()
+    out = Path(out)
+    check_target(out, writable=False)  # an --out that names a file is refused before anything is built or fitted
     child = start_build(raw, processed) if raw is not None else None
     try:
         if fit:  # what the fits need, while the data build runs; the report's libraries load while the models fit
@@ -90,11 +93,7 @@ def run(processed: Path, out: Path, *, raw: Path | None = None, fit: bool = True
                 raise StageFailed("nkflows build", code)
             # wall seconds until the build ended (it ran beside the imports); its CPU, read once it has been waited for
             timings["build"], timings["cpu:build"] = time.perf_counter() - t0, cpu_seconds() - c0 - timings["cpu:imports"]
-    except Interrupted as exc:
-        if child is not None:
-            stop(child, exc.signum)
-        raise
-    except BaseException:
+    except BaseException:  # an error, or a signal (Interrupted): the build stops too
         if child is not None:
             stop(child)
         raise
@@ -102,8 +101,6 @@ def run(processed: Path, out: Path, *, raw: Path | None = None, fit: bool = True
         from .report.build import build_report
 
         return build_report(processed, out, progress, pdf=pdf, timings=timings)
-    out = Path(out)
-    check_target(out, writable=False)
     with staged_set(out) as stage:  # result tables and documents: one set
         shown = lambda text: progress(text.replace(str(stage), str(out)))  # noqa: E731
         lap = stopwatch(timings)

@@ -364,3 +364,14 @@ def test_full_disk_and_read_only_file_system_leave_the_old_set(states, tmp_path)
         _expect_old(cli(*args[:-1], str(small)), small, old, ("not writable (read-only folder)",))
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_an_output_that_is_a_file_is_refused_before_the_data_build(tmp_path, capsys):
+    """`nkflows report --build --out FILE` says so at once: no data is built for a report that cannot be written."""
+    from analysis import cli as cli_module
+
+    processed, out = tmp_path / "processed", tmp_path / "reports"
+    out.write_text("not a folder\n", encoding="utf-8")
+    assert cli_module.main(["report", "--build", "--raw", str(RAW), "--processed", str(processed), "--out", str(out)]) == 1
+    assert "reports" in capsys.readouterr().err
+    assert not processed.exists()
