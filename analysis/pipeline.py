@@ -15,6 +15,7 @@ in ``data/processed`` on its own, as ``nkflows build`` does, before anything is 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -31,28 +32,20 @@ class StageFailed(Exception):
         super().__init__(f"{stage} failed (exit status {exit_code})")
 
 
-def _end_with_parent() -> None:  # pragma: no cover  (runs in the child, between fork and exec)
-    """Let the build end with this process if this one is killed outright (Linux; elsewhere nothing)."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def start_build(raw: Path, processed: Path) -> subprocess.Popen:
     """``nkflows build --raw RAW --out PROCESSED`` as a process of its own; its progress and errors go to stderr."""
+    import ctypes  # noqa: F401  (imported before the fork: the child, between fork and exec, only calls it)
+    import functools
+
+    from .files import die_with_parent
+
     cmd = [sys.executable, "-m", "analysis.cli", "build", "--raw", str(raw), "--out", str(processed)]
-    linux = sys.platform.startswith("linux")
-    if linux:
-        import ctypes  # noqa: F401  (imported before the fork: the child only calls it)
     try:
         err = sys.stderr.fileno()
     except (AttributeError, ValueError, OSError):  # a stream with no file behind it (a notebook, a test's capture)
         err = 2
-    return subprocess.Popen(cmd, stdout=err, preexec_fn=_end_with_parent if linux else None)
+    # the build ends with this process if this one is killed outright (as the worker processes do)
+    return subprocess.Popen(cmd, stdout=err, preexec_fn=functools.partial(die_with_parent, os.getpid()) if hasattr(os, "fork") else None)
 
 
 def stop(child: subprocess.Popen) -> None:

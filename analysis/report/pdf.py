@@ -105,7 +105,7 @@ def _png_as_it_is() -> None:
     from weasyprint.images import RasterImage
 
     original = RasterImage.__dict__["_get_png_data"]
-    if getattr(original, "_nkflows", False):
+    if getattr(original.__func__, "_nkflows", False):  # in place already: not wrapped twice
         return
 
     def get_png_data(pillow_image):
